@@ -1,0 +1,12 @@
+import { commonEnv, envInt, parseEnv, z } from '@flashgate/shared/config';
+
+export const configSchema = z.object({
+  ...commonEnv,
+  PORT: envInt(3002, { min: 0, max: 65535 }),
+});
+
+export type Config = z.output<typeof configSchema>;
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  return parseEnv(configSchema, env);
+}

@@ -1,0 +1,3 @@
+export * from './nats.js';
+export * from './admission-claims.js';
+export * from './promotion-snapshot.js';

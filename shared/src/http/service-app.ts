@@ -1,0 +1,83 @@
+import { randomUUID } from 'node:crypto';
+import { Hono } from 'hono';
+import type { Logger } from 'pino';
+import { AppError, toEnvelope } from '../errors/index.js';
+import { checkReadiness, type DependencyCheck } from '../health/index.js';
+import type { ServiceMetrics } from '../metrics/index.js';
+
+export type AppEnv = { Variables: { requestId: string; logger: Logger } };
+
+export interface ServiceAppOptions {
+  logger: Logger;
+  metrics: ServiceMetrics;
+  readiness: DependencyCheck[];
+  dependencyTimeoutMs: number;
+  /** Set to false while shutting down so load balancers stop routing here before the listener closes. */
+  isAccepting?: () => boolean;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/**
+ * The Hono app every service starts from: request ids, access logs, route-pattern metrics, health,
+ * /metrics and the one error envelope. Services mount their routes on the returned app.
+ */
+export function createServiceApp(opts: ServiceAppOptions): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+
+  app.use('*', async (c, next) => {
+    const incoming = c.req.header('x-request-id');
+    const requestId = incoming && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    c.set('requestId', requestId);
+    c.set('logger', opts.logger.child({ requestId }));
+    const started = performance.now();
+    await next();
+    c.header('X-Request-Id', requestId);
+    const route = c.req.routePath || 'unmatched';
+    const labels = { method: c.req.method, route, status: String(c.res.status) };
+    const seconds = (performance.now() - started) / 1000;
+    opts.metrics.httpRequests.inc(labels);
+    opts.metrics.httpDuration.observe(labels, seconds);
+    if (c.res.status >= 500) {
+      c.get('logger').warn({ ...labels, ms: Math.round(seconds * 1000) }, 'request failed');
+    } else {
+      c.get('logger').debug({ ...labels, ms: Math.round(seconds * 1000) }, 'request');
+    }
+  });
+
+  app.get('/health/live', (c) => c.json({ status: 'live' }));
+  app.get('/health/ready', async (c) => {
+    const report = await checkReadiness(opts.readiness, opts.dependencyTimeoutMs);
+    const accepting = opts.isAccepting?.() ?? true;
+    if (!accepting) return c.json({ ...report, status: 'not_ready', shuttingDown: true }, 503);
+    return c.json(report, report.status === 'ready' ? 200 : 503);
+  });
+  app.get('/metrics', async (c) => {
+    const body = await opts.metrics.registry.metrics();
+    return c.body(body, 200, { 'Content-Type': opts.metrics.registry.contentType });
+  });
+
+  app.notFound((c) =>
+    c.json(toEnvelope(new AppError('NOT_FOUND', `no route for ${c.req.method} ${c.req.path}`, { status: 404 }), c.get('requestId')), 404),
+  );
+
+  app.onError((err, c) => {
+    const requestId = c.get('requestId');
+    if (err instanceof AppError) {
+      for (const [k, v] of Object.entries(err.headers)) c.header(k, v);
+      if (err.status >= 500) c.get('logger')?.error({ err, code: err.code }, err.message);
+      return c.json(toEnvelope(err, requestId), err.status as 500);
+    }
+    // Hono's own HTTPException (e.g. body limit) keeps its status but still speaks our envelope.
+    const maybeStatus = (err as unknown as { status?: unknown }).status;
+    const status = typeof maybeStatus === 'number' ? maybeStatus : 500;
+    if (status < 500) {
+      const code = status === 413 ? 'PAYLOAD_TOO_LARGE' : 'BAD_REQUEST';
+      return c.json(toEnvelope(new AppError(code, err.message, { status }), requestId), status as 400);
+    }
+    (c.get('logger') ?? opts.logger).error({ err }, 'unhandled error');
+    return c.json(toEnvelope(new AppError('INTERNAL', 'internal error', { status: 500 }), requestId), 500);
+  });
+
+  return app;
+}
