@@ -37,6 +37,9 @@ describe('parseEnv', () => {
   });
 
   it('splits comma lists', () => {
-    expect(parseEnv(schema, { ORIGINS: 'https://a.example, https://b.example,' }).ORIGINS).toEqual(['https://a.example', 'https://b.example']);
+    expect(parseEnv(schema, { ORIGINS: 'https://a.example, https://b.example,' }).ORIGINS).toEqual([
+      'https://a.example',
+      'https://b.example',
+    ]);
   });
 });

@@ -11,7 +11,7 @@ export interface NatsNames {
     /** Core NATS fan-out: a promotion's live settings changed (rate, cap, pause); every node reloads. */
     promotionChanged: string;
     /** Core NATS request/reply: order-gateway → inventory-reservations (queue group below). */
-    inventoryRequest: (verb: 'hold' | 'confirm' | 'release' | 'get') => string;
+    inventoryRequest: (verb: 'hold' | 'prepare' | 'confirm' | 'release' | 'stock') => string;
     inventoryRequestAll: string;
     /** JetStream: confirmed orders, message id = hold id, consumed into Postgres. */
     orderConfirmed: (promotionId: string) => string;
