@@ -128,3 +128,18 @@ export const orderConfirmedEventSchema = z.object({
   confirmedAt: z.string().datetime(),
 });
 export type OrderConfirmedEvent = z.infer<typeof orderConfirmedEventSchema>;
+
+/**
+ * Published by inventory-reservations on stockStatus(promotionId) whenever a promotion's stock
+ * changes (throttled to a few per second) and on a slow heartbeat. `soldOut` is final: nothing is
+ * available and no hold is outstanding that could still return stock.
+ */
+export const stockStatusEventSchema = z.object({
+  promotionId: z.string(),
+  available: z.number().int().min(0),
+  held: z.number().int().min(0),
+  confirmed: z.number().int().min(0),
+  soldOut: z.boolean(),
+  at: z.number(),
+});
+export type StockStatusEvent = z.infer<typeof stockStatusEventSchema>;

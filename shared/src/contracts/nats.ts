@@ -13,6 +13,9 @@ export interface NatsNames {
     /** Core NATS request/reply: order-gateway → inventory-reservations (queue group below). */
     inventoryRequest: (verb: 'hold' | 'prepare' | 'confirm' | 'release' | 'stock') => string;
     inventoryRequestAll: string;
+    /** Core NATS: a promotion's stock figures changed (throttled); waiting-room stops admitting on sold out. */
+    stockStatus: (promotionId: string) => string;
+    stockStatusAll: string;
     /** JetStream: confirmed orders, message id = hold id, consumed into Postgres. */
     orderConfirmed: (promotionId: string) => string;
     orderConfirmedAll: string;
@@ -34,6 +37,8 @@ export function natsNames(prefix: string): NatsNames {
       promotionChanged: `${prefix}.promotions.changed`,
       inventoryRequest: (verb) => `${prefix}.inventory.${verb}`,
       inventoryRequestAll: `${prefix}.inventory.*`,
+      stockStatus: (id) => `${prefix}.stock.status.${id}`,
+      stockStatusAll: `${prefix}.stock.status.*`,
       orderConfirmed: (id) => `${prefix}.orders.confirmed.${id}`,
       orderConfirmedAll: `${prefix}.orders.confirmed.*`,
       orderDeadLetter: `${prefix}.orders.dead`,
