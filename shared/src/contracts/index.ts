@@ -3,3 +3,4 @@ export * from './admission-claims.js';
 export * from './promotion-snapshot.js';
 export * from './inventory.js';
 export * from './queue-protocol.js';
+export * from './promotions-stream.js';
