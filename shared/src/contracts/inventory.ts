@@ -30,10 +30,26 @@ export const holdReplySchema = z.discriminatedUnion('ok', [
     expiresAt: z.string().datetime(),
     lines: z.array(heldLineSchema),
     amountCents: z.number().int().min(0),
+    /** True when this orderId already held stock: the reply describes that existing hold. */
+    replayed: z.boolean().optional(),
   }),
   z.object({
     ok: z.literal(false),
-    outcome: z.enum(['SOLD_OUT', 'LIMIT_EXCEEDED', 'UNKNOWN_SKU', 'PROMOTION_NOT_FOUND', 'PROMOTION_NOT_OPEN', 'INVALID', 'UNAVAILABLE']),
+    /**
+     * HOLD_EXPIRED / HOLD_RELEASED: this orderId already held stock and that hold has ended; an
+     * orderId never holds twice, so the gateway must start a new order (new orderId).
+     */
+    outcome: z.enum([
+      'SOLD_OUT',
+      'LIMIT_EXCEEDED',
+      'UNKNOWN_SKU',
+      'PROMOTION_NOT_FOUND',
+      'PROMOTION_NOT_OPEN',
+      'INVALID',
+      'UNAVAILABLE',
+      'HOLD_EXPIRED',
+      'HOLD_RELEASED',
+    ]),
     sku: z.string().optional(),
     message: z.string(),
   }),
@@ -55,7 +71,7 @@ export const prepareReplySchema = z.discriminatedUnion('ok', [
   z.object({ ok: z.literal(true), holdId: z.string(), expiresAt: z.string().datetime() }),
   z.object({
     ok: z.literal(false),
-    outcome: z.enum(['HOLD_EXPIRED', 'HOLD_NOT_FOUND', 'HOLD_RELEASED', 'HOLD_CONFIRMED', 'UNAVAILABLE']),
+    outcome: z.enum(['HOLD_EXPIRED', 'HOLD_NOT_FOUND', 'HOLD_RELEASED', 'HOLD_CONFIRMED', 'INVALID', 'UNAVAILABLE']),
     message: z.string(),
   }),
 ]);
@@ -74,7 +90,8 @@ export const confirmReplySchema = z.discriminatedUnion('ok', [
   z.object({ ok: z.literal(true), holdId: z.string(), confirmedAt: z.string().datetime() }),
   z.object({
     ok: z.literal(false),
-    outcome: z.enum(['HOLD_EXPIRED', 'HOLD_NOT_FOUND', 'HOLD_RELEASED', 'UNAVAILABLE']),
+    /** UNAVAILABLE after a confirm means: retry the confirm (idempotent); the order is not lost. */
+    outcome: z.enum(['HOLD_EXPIRED', 'HOLD_NOT_FOUND', 'HOLD_RELEASED', 'INVALID', 'UNAVAILABLE']),
     message: z.string(),
   }),
 ]);
@@ -89,7 +106,7 @@ export type ReleaseRequest = z.infer<typeof releaseRequestSchema>;
 
 export const releaseReplySchema = z.discriminatedUnion('ok', [
   z.object({ ok: z.literal(true), released: z.boolean() }),
-  z.object({ ok: z.literal(false), outcome: z.enum(['HOLD_CONFIRMED', 'HOLD_NOT_FOUND', 'UNAVAILABLE']), message: z.string() }),
+  z.object({ ok: z.literal(false), outcome: z.enum(['HOLD_CONFIRMED', 'HOLD_NOT_FOUND', 'INVALID', 'UNAVAILABLE']), message: z.string() }),
 ]);
 export type ReleaseReply = z.infer<typeof releaseReplySchema>;
 
@@ -112,7 +129,7 @@ export const stockReplySchema = z.discriminatedUnion('ok', [
       }),
     ),
   }),
-  z.object({ ok: z.literal(false), outcome: z.enum(['PROMOTION_NOT_FOUND', 'UNAVAILABLE']), message: z.string() }),
+  z.object({ ok: z.literal(false), outcome: z.enum(['PROMOTION_NOT_FOUND', 'INVALID', 'UNAVAILABLE']), message: z.string() }),
 ]);
 export type StockReply = z.infer<typeof stockReplySchema>;
 
