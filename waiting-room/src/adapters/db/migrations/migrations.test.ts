@@ -15,7 +15,7 @@ it('migrates up from an empty database, and again is a no-op', async () => {
     expect(again.applied).toEqual([]);
     const { rows } = await sql<{ table_name: string }>`
       select table_name from information_schema.tables where table_schema = 'waiting_room' order by table_name`.execute(db);
-    expect(rows.map((r) => r.table_name)).toEqual(expect.arrayContaining(['promotions']));
+    expect(rows.map((r) => r.table_name)).toEqual(expect.arrayContaining(['promotions', 'signing_keys']));
   } finally {
     await db.destroy();
     await database.drop();

@@ -1,0 +1,36 @@
+import { ensurePromotionsStream, type NatsNames } from '@flashgate/shared/contracts';
+import { type JetStreamClient, jetstream, jetstreamManager } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
+import type { Promotion } from '../../domain/promotion.js';
+import { snapshotMsgId, toSnapshot } from '../../domain/promotion-snapshot.js';
+
+/**
+ * Hands promotions to inventory-reservations over JetStream: subject promotionSnapshot(id), message
+ * id `${id}:${version}` so the stream drops a re-sent version inside its duplicate window.
+ */
+export class PromotionSnapshotPublisher {
+  readonly #nc: NatsConnection;
+  readonly #names: NatsNames;
+  readonly #js: JetStreamClient;
+  #streamReady = false;
+
+  constructor(nc: NatsConnection, names: NatsNames) {
+    this.#nc = nc;
+    this.#names = names;
+    this.#js = jetstream(nc, { timeout: 2_000 });
+  }
+
+  async ensureStream(): Promise<void> {
+    await ensurePromotionsStream(await jetstreamManager(this.#nc, { timeout: 2_000 }), this.#names);
+    this.#streamReady = true;
+  }
+
+  /** Throws when NATS is unreachable; callers log and rely on the republisher. */
+  async publish(p: Promotion, now = new Date()): Promise<{ duplicate: boolean }> {
+    if (!this.#streamReady) await this.ensureStream();
+    const ack = await this.#js.publish(this.#names.subjects.promotionSnapshot(p.id), JSON.stringify(toSnapshot(p, now)), {
+      msgID: snapshotMsgId(p),
+    });
+    return { duplicate: ack.duplicate };
+  }
+}

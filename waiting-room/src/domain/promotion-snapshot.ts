@@ -1,0 +1,32 @@
+import type { PromotionSnapshot, PromotionStatus } from '@flashgate/shared/contracts';
+import { type Promotion, type PromotionPhase, phaseAt } from './promotion.js';
+
+const STATUS: Record<PromotionPhase, PromotionStatus> = {
+  scheduled: 'scheduled',
+  prequeue: 'prequeue',
+  open: 'open',
+  paused: 'paused',
+  closed: 'closed',
+  cancelled: 'cancelled',
+};
+
+/**
+ * The snapshot inventory-reservations receives. `status` is the phase when the version was written;
+ * time moves a promotion from scheduled to open to closed without a new version, so consumers derive
+ * the time-based part from windowStart/windowEnd and take only cancelled/paused as authoritative.
+ */
+export function toSnapshot(p: Promotion, now: Date): PromotionSnapshot {
+  return {
+    promotionId: p.id,
+    version: p.version,
+    name: p.name,
+    status: STATUS[phaseAt(p, now)],
+    windowStart: p.windowStart.toISOString(),
+    windowEnd: p.windowEnd.toISOString(),
+    products: p.products,
+    publishedAt: now.toISOString(),
+  };
+}
+
+/** JetStream message id: one per promotion version, so re-publishing a version is deduplicated. */
+export const snapshotMsgId = (p: Pick<Promotion, 'id' | 'version'>) => `${p.id}:${p.version}`;
