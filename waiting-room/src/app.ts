@@ -6,6 +6,11 @@ import type { ServiceMetrics } from '@flashgate/shared/metrics';
 import { natsCheck, postgresCheck, redisCheck } from '@flashgate/shared/health';
 import { createServiceApp } from '@flashgate/shared/http';
 import type { Config } from './config.js';
+import { adminAuth } from './http/admin-auth.js';
+import { adminKeyRoutes } from './http/admin-keys.js';
+import { adminPromotionRoutes } from './http/admin-promotions.js';
+import { jwksRoutes } from './http/jwks.js';
+import type { PromotionsRuntime } from './promotions-runtime.js';
 
 export interface AppDeps {
   config: Config;
@@ -15,6 +20,8 @@ export interface AppDeps {
   nc: NatsConnection;
   db: Kysely<any>;
   isAccepting?: () => boolean;
+  /** Promotions, their directory and the admission key ring (createPromotionsRuntime); mounts /admin and the JWKS. */
+  promotions?: PromotionsRuntime;
 }
 
 /** Routes and middleware only; clients are created by main.ts (or by a test) and passed in. */
@@ -26,5 +33,12 @@ export function buildApp(deps: AppDeps) {
     dependencyTimeoutMs: deps.config.DEPENDENCY_TIMEOUT_MS,
     isAccepting: deps.isAccepting,
   });
+  // Every /admin route (including ones mounted elsewhere) needs the admin token.
+  app.use('/admin/*', adminAuth(deps.config.ADMIN_TOKEN));
+  if (deps.promotions) {
+    app.route('/admin', adminPromotionRoutes(deps.promotions.service));
+    app.route('/admin', adminKeyRoutes(deps.promotions.keyRing));
+    app.route('/', jwksRoutes(deps.promotions.keyRing));
+  }
   return app;
 }

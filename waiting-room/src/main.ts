@@ -7,6 +7,7 @@ import { serveHttp } from '@flashgate/shared/http';
 import { installShutdown } from '@flashgate/shared/shutdown';
 import { buildApp } from './app.js';
 import { type Config, loadConfig } from './config.js';
+import { createPromotionsRuntime } from './promotions-runtime.js';
 
 const SERVICE = 'waiting-room';
 
@@ -26,8 +27,10 @@ const metrics = createMetrics(SERVICE);
 const redis = createRedis(config.REDIS_URL, { logger, name: SERVICE });
 const nc = await connectNats(config.NATS_URL, { logger, name: SERVICE });
 const db = createDb(config.DATABASE_URL, { searchPath: config.DB_SCHEMA, applicationName: SERVICE });
+const promotions = createPromotionsRuntime({ config, db, nc, logger, metrics });
+await promotions.start();
 let accepting = true;
-const app = buildApp({ config, logger, metrics, redis, nc, db, isAccepting: () => accepting });
+const app = buildApp({ config, logger, metrics, redis, nc, db, promotions, isAccepting: () => accepting });
 const http = await serveHttp(app, { port: config.PORT, host: config.HOST });
 logger.info({ url: http.url }, `${SERVICE} listening`);
 
@@ -40,6 +43,7 @@ installShutdown(
       },
     },
     { name: 'close http', run: () => http.close() },
+    { name: 'stop promotions', run: () => promotions.stop() },
     { name: 'drain nats', run: () => nc.drain() },
     { name: 'close redis', run: async () => void (await redis.quit()) },
     { name: 'close postgres', run: () => db.destroy() },
