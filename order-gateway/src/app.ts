@@ -1,11 +1,26 @@
+import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { NatsConnection } from '@nats-io/transport-node';
+import type { JWTVerifyGetKey } from 'jose';
 
+import { natsNames } from '@flashgate/shared/contracts';
 import type { Logger } from '@flashgate/shared/logger';
 import type { ServiceMetrics } from '@flashgate/shared/metrics';
 import { natsCheck, redisCheck } from '@flashgate/shared/health';
 import { createServiceApp } from '@flashgate/shared/http';
 import type { Config } from './config.js';
+import { admissionVerifier, remoteJwks } from './adapters/auth/admission-verifier.js';
+import { natsInventoryClient } from './adapters/nats/inventory.client.js';
+import { SimulatedPaymentProvider } from './adapters/payment/simulated-payment-provider.js';
+import { gatewayKeys } from './adapters/redis/keys.js';
+import { OrderStore } from './adapters/redis/order.store.js';
+import { createBulkhead, dependencyGuard } from './adapters/resilience.js';
+import type { PaymentProvider } from './domain/payment-provider.js';
+import { TokenBuckets } from './domain/token-bucket.js';
+import { mountOrderRoutes } from './http/orders.routes.js';
+import { mountStockRoutes } from './http/stock.routes.js';
+import { createGatewayMetrics } from './metrics.js';
+import type { OrderServiceDeps } from './services/deps.js';
 
 export interface AppDeps {
   config: Config;
@@ -13,18 +28,70 @@ export interface AppDeps {
   metrics: ServiceMetrics;
   redis: Redis;
   nc: NatsConnection;
-
+  /** Defaults to the built-in SimulatedPaymentProvider configured from PAYMENT_SIM_*. */
+  payment?: PaymentProvider;
+  /** Defaults to waiting-room's remote JWKS at WAITING_ROOM_URL. */
+  jwks?: JWTVerifyGetKey;
+  now?: () => number;
   isAccepting?: () => boolean;
 }
 
+export const newOrderId = () => `ord_${randomBytes(12).toString('base64url')}`;
+
 /** Routes and middleware only; clients are created by main.ts (or by a test) and passed in. */
 export function buildApp(deps: AppDeps) {
+  const { config } = deps;
   const app = createServiceApp({
     logger: deps.logger,
     metrics: deps.metrics,
     readiness: [redisCheck(deps.redis), natsCheck(deps.nc)],
-    dependencyTimeoutMs: deps.config.DEPENDENCY_TIMEOUT_MS,
+    dependencyTimeoutMs: config.DEPENDENCY_TIMEOUT_MS,
     isAccepting: deps.isAccepting,
   });
+
+  const metrics = createGatewayMetrics(deps.metrics);
+  const now = deps.now ?? Date.now;
+  const breaker = { threshold: config.BREAKER_THRESHOLD, halfOpenMs: config.BREAKER_HALF_OPEN_MS };
+  const guards = {
+    redis: dependencyGuard('redis', { ...breaker, timeoutMs: config.REDIS_TIMEOUT_MS }, metrics),
+    // NATS requests carry their own timeout; a second timer per request would only cost.
+    inventory: dependencyGuard('inventory', breaker, metrics),
+    payment: dependencyGuard('payment', { ...breaker, timeoutMs: config.PAYMENT_TIMEOUT_MS }, metrics),
+  };
+  const inventory = natsInventoryClient(deps.nc, natsNames(config.NATS_SUBJECT_PREFIX), guards.inventory, config.INVENTORY_TIMEOUT_MS);
+  const services: OrderServiceDeps = {
+    config,
+    logger: deps.logger,
+    store: new OrderStore(deps.redis, gatewayKeys(config.REDIS_KEY_PREFIX)),
+    inventory,
+    payment:
+      deps.payment ??
+      new SimulatedPaymentProvider({ latencyMs: config.PAYMENT_SIM_LATENCY_MS, declineRate: config.PAYMENT_SIM_DECLINE_RATE }),
+    guards: { redis: guards.redis, payment: guards.payment },
+    metrics,
+    now,
+    newOrderId,
+  };
+  const jwks =
+    deps.jwks ??
+    remoteJwks(config.WAITING_ROOM_URL, {
+      cacheMaxAgeMs: config.JWKS_CACHE_MAX_AGE_MS,
+      cooldownMs: config.JWKS_COOLDOWN_MS,
+      timeoutMs: config.JWKS_TIMEOUT_MS,
+    });
+
+  mountOrderRoutes(app, {
+    services,
+    verifier: admissionVerifier({ jwks, clockToleranceSeconds: config.JWT_CLOCK_TOLERANCE_SECONDS }),
+    bulkheads: {
+      place: createBulkhead('place', config.PLACE_CONCURRENCY, config.PLACE_QUEUE, metrics),
+      confirm: createBulkhead('confirm', config.CONFIRM_CONCURRENCY, config.CONFIRM_QUEUE, metrics),
+    },
+    limits: {
+      global: new TokenBuckets({ ratePerSec: config.RATE_LIMIT_GLOBAL_PER_SEC, burst: config.RATE_LIMIT_GLOBAL_BURST }),
+      shopper: new TokenBuckets({ ratePerSec: config.RATE_LIMIT_SHOPPER_PER_SEC, burst: config.RATE_LIMIT_SHOPPER_BURST }),
+    },
+  });
+  mountStockRoutes(app, inventory, { cacheMs: 500, now });
   return app;
 }

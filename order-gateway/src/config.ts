@@ -1,8 +1,45 @@
-import { commonEnv, envInt, parseEnv, z } from '@flashgate/shared/config';
+import { commonEnv, envInt, envNumber, envUrl, parseEnv, z } from '@flashgate/shared/config';
 
+/** Every variable is documented in order-gateway/README.md. */
 export const configSchema = z.object({
   ...commonEnv,
   PORT: envInt(3002, { min: 0, max: 65535 }),
+
+  // Admission tokens
+  WAITING_ROOM_URL: envUrl('http://127.0.0.1:3001', ['http', 'https']),
+  JWKS_CACHE_MAX_AGE_MS: envInt(600_000, { min: 1_000 }),
+  JWKS_COOLDOWN_MS: envInt(30_000, { min: 0 }),
+  JWKS_TIMEOUT_MS: envInt(2_000, { min: 50 }),
+  JWT_CLOCK_TOLERANCE_SECONDS: envInt(5, { min: 0, max: 300 }),
+  /** How long after the hold's expiry a past-`exp` admission token may still read/cancel its own order. */
+  ORDER_TOKEN_GRACE_SECONDS: envInt(900, { min: 0 }),
+
+  // Idempotency and order records
+  IDEMPOTENCY_TTL_SECONDS: envInt(86_400, { min: 60 }),
+  IDEMPOTENCY_IN_FLIGHT_TTL_SECONDS: envInt(30, { min: 1 }),
+  ORDER_RETENTION_SECONDS: envInt(86_400, { min: 60 }),
+  CONFIRM_LOCK_SECONDS: envInt(30, { min: 1 }),
+
+  // Timeouts, breakers, bulkheads
+  INVENTORY_TIMEOUT_MS: envInt(500, { min: 10 }),
+  REDIS_TIMEOUT_MS: envInt(250, { min: 10 }),
+  PAYMENT_TIMEOUT_MS: envInt(5_000, { min: 10 }),
+  BREAKER_THRESHOLD: envInt(5, { min: 1 }),
+  BREAKER_HALF_OPEN_MS: envInt(5_000, { min: 100 }),
+  PLACE_CONCURRENCY: envInt(1_024, { min: 1 }),
+  PLACE_QUEUE: envInt(2_048, { min: 0 }),
+  CONFIRM_CONCURRENCY: envInt(64, { min: 1 }),
+  CONFIRM_QUEUE: envInt(256, { min: 0 }),
+
+  // Rate limits (token buckets, per process)
+  RATE_LIMIT_GLOBAL_PER_SEC: envNumber(20_000, { min: 0 }),
+  RATE_LIMIT_GLOBAL_BURST: envInt(5_000, { min: 1 }),
+  RATE_LIMIT_SHOPPER_PER_SEC: envNumber(2, { min: 0 }),
+  RATE_LIMIT_SHOPPER_BURST: envInt(10, { min: 1 }),
+
+  // Simulated payment provider (the only built-in provider)
+  PAYMENT_SIM_LATENCY_MS: envInt(50, { min: 0 }),
+  PAYMENT_SIM_DECLINE_RATE: envNumber(0, { min: 0, max: 1 }),
 });
 
 export type Config = z.output<typeof configSchema>;

@@ -1,0 +1,66 @@
+import type { NatsConnection } from '@nats-io/transport-node';
+import {
+  type ConfirmReply,
+  type ConfirmRequest,
+  confirmReplySchema,
+  type HoldReply,
+  type HoldRequest,
+  holdReplySchema,
+  type NatsNames,
+  type PrepareReply,
+  type PrepareRequest,
+  prepareReplySchema,
+  type ReleaseReply,
+  type ReleaseRequest,
+  releaseReplySchema,
+  type StockReply,
+  stockReplySchema,
+} from '@flashgate/shared/contracts';
+import type { z } from 'zod';
+import { DependencyError, type DependencyGuard } from '../resilience.js';
+
+/** Business outcomes come back as values; UNAVAILABLE, timeouts and no-responders throw DependencyError. */
+export interface InventoryClient {
+  hold(req: HoldRequest): Promise<Exclude<HoldReply, { outcome: 'UNAVAILABLE' }>>;
+  prepare(req: PrepareRequest): Promise<Exclude<PrepareReply, { outcome: 'UNAVAILABLE' }>>;
+  confirm(req: ConfirmRequest): Promise<Exclude<ConfirmReply, { outcome: 'UNAVAILABLE' }>>;
+  release(req: ReleaseRequest): Promise<Exclude<ReleaseReply, { outcome: 'UNAVAILABLE' }>>;
+  stock(promotionId: string): Promise<Exclude<StockReply, { outcome: 'UNAVAILABLE' }>>;
+}
+
+/**
+ * order-gateway's side of the inventory request/reply contract (shared/src/contracts/inventory.ts)
+ * over core NATS. One request per call, bounded by `timeoutMs`; no responders fails at once (the
+ * server tells us), so "inventory is down" is a 503 in milliseconds, and the breaker then answers
+ * without asking NATS at all.
+ */
+export function natsInventoryClient(nc: NatsConnection, names: NatsNames, guard: DependencyGuard, timeoutMs: number): InventoryClient {
+  const subjects = {
+    hold: names.subjects.inventoryRequest('hold'),
+    prepare: names.subjects.inventoryRequest('prepare'),
+    confirm: names.subjects.inventoryRequest('confirm'),
+    release: names.subjects.inventoryRequest('release'),
+    stock: names.subjects.inventoryRequest('stock'),
+  };
+
+  function call<S extends z.ZodType>(subject: string, payload: unknown, schema: S) {
+    return guard.run(async () => {
+      const msg = await nc.request(subject, JSON.stringify(payload), { timeout: timeoutMs });
+      const parsed = schema.safeParse(msg.json());
+      if (!parsed.success) throw new DependencyError('inventory', `inventory sent an invalid reply on ${subject}`, { cause: parsed.error });
+      const reply = parsed.data as { ok: boolean; outcome?: string; message?: string };
+      if (!reply.ok && reply.outcome === 'UNAVAILABLE') {
+        throw new DependencyError('inventory', `inventory is unavailable: ${reply.message ?? ''}`);
+      }
+      return parsed.data as never;
+    });
+  }
+
+  return {
+    hold: (req) => call(subjects.hold, req, holdReplySchema),
+    prepare: (req) => call(subjects.prepare, req, prepareReplySchema),
+    confirm: (req) => call(subjects.confirm, req, confirmReplySchema),
+    release: (req) => call(subjects.release, req, releaseReplySchema),
+    stock: (promotionId) => call(subjects.stock, { promotionId }, stockReplySchema),
+  };
+}

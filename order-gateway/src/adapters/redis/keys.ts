@@ -1,0 +1,25 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * Every Redis key the gateway uses. All of a promotion's keys share the `{promotionId}` hash tag, so
+ * the multi-key scripts (idempotency + admission binding + order) stay in one cluster slot.
+ * Caller-supplied strings (idempotency keys, jti) are hashed so they cannot inject separators.
+ */
+export interface GatewayKeys {
+  order: (promotionId: string, orderId: string) => string;
+  /** Idempotency record: scoped by shopper, so two shoppers' keys never collide. */
+  idempotency: (promotionId: string, shopperId: string, idempotencyKey: string) => string;
+  /** Admission binding: jti → its live order. */
+  admission: (promotionId: string, jti: string) => string;
+}
+
+const h = (s: string) => createHash('sha256').update(s).digest('base64url').slice(0, 32);
+
+export function gatewayKeys(prefix: string): GatewayKeys {
+  const base = `${prefix}:gw`;
+  return {
+    order: (p, id) => `${base}:{${p}}:order:${id}`,
+    idempotency: (p, sub, key) => `${base}:{${p}}:idem:${h(`${sub}\n${key}`)}`,
+    admission: (p, jti) => `${base}:{${p}}:jti:${h(jti)}`,
+  };
+}

@@ -1,0 +1,118 @@
+import {
+  BrokenCircuitError,
+  BulkheadRejectedError,
+  type BulkheadPolicy,
+  type CircuitBreakerPolicy,
+  ConsecutiveBreaker,
+  IsolatedCircuitError,
+  TaskCancelledError,
+  TimeoutStrategy,
+  bulkhead,
+  circuitBreaker,
+  handleAll,
+  timeout,
+} from 'cockatiel';
+import { AppError, dependencyUnavailable } from '@flashgate/shared/errors';
+import type { GatewayMetrics } from '../metrics.js';
+
+export type DependencyName = 'redis' | 'inventory' | 'payment';
+
+/**
+ * A dependency call failed (timeout, connection, open breaker, or the dependency said it is
+ * unavailable). It is an AppError (503 DEPENDENCY_UNAVAILABLE, Retry-After: 1), so a handler may
+ * simply let it propagate to the envelope.
+ */
+export class DependencyError extends AppError {
+  readonly dependency: DependencyName;
+  readonly breakerOpen: boolean;
+  constructor(dependency: DependencyName, message: string, opts: { cause?: unknown; breakerOpen?: boolean } = {}) {
+    const base = dependencyUnavailable(dependency);
+    super(base.code, message, { status: base.status, details: base.details, headers: base.headers, cause: opts.cause });
+    this.name = 'DependencyError';
+    this.dependency = dependency;
+    this.breakerOpen = opts.breakerOpen ?? false;
+  }
+}
+
+export interface DependencyGuard {
+  readonly name: DependencyName;
+  readonly breaker: CircuitBreakerPolicy;
+  /** Runs `fn` under the dependency's circuit breaker (and timeout when configured); failures become DependencyError. */
+  run<T>(fn: (signal: AbortSignal | undefined) => Promise<T>): Promise<T>;
+}
+
+/**
+ * One circuit breaker per dependency (consecutive failures → open for halfOpenMs, then one trial
+ * call), wrapped around an aggressive timeout so a hung dependency counts as failing. When the
+ * breaker is open, calls fail immediately — the caller answers 503 in microseconds, not after a
+ * timeout.
+ */
+export function dependencyGuard(
+  name: DependencyName,
+  opts: { timeoutMs?: number; threshold: number; halfOpenMs: number },
+  metrics: GatewayMetrics,
+): DependencyGuard {
+  const breaker = circuitBreaker(handleAll, { halfOpenAfter: opts.halfOpenMs, breaker: new ConsecutiveBreaker(opts.threshold) });
+  metrics.breakerState.set({ dependency: name }, breaker.state);
+  breaker.onStateChange((state) => metrics.breakerState.set({ dependency: name }, state));
+  const limit = opts.timeoutMs === undefined ? undefined : timeout(opts.timeoutMs, TimeoutStrategy.Aggressive);
+  const hist = metrics.dependencyDuration;
+  return {
+    name,
+    breaker,
+    async run<T>(fn: (signal: AbortSignal | undefined) => Promise<T>): Promise<T> {
+      const started = performance.now();
+      try {
+        const result = limit
+          ? await breaker.execute(() => limit.execute((_ctx, signal) => fn(signal)))
+          : await breaker.execute(() => fn(undefined));
+        hist.observe({ dependency: name, outcome: 'ok' }, (performance.now() - started) / 1000);
+        return result;
+      } catch (err) {
+        const open = err instanceof BrokenCircuitError || err instanceof IsolatedCircuitError;
+        hist.observe({ dependency: name, outcome: open ? 'rejected' : 'error' }, (performance.now() - started) / 1000);
+        if (err instanceof DependencyError) throw err;
+        if (open) throw new DependencyError(name, `${name} circuit breaker is open`, { cause: err, breakerOpen: true });
+        if (err instanceof TaskCancelledError)
+          throw new DependencyError(name, `${name} timed out after ${opts.timeoutMs} ms`, { cause: err });
+        throw new DependencyError(name, `${name} call failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+      }
+    },
+  };
+}
+
+export type BulkheadName = 'place' | 'confirm';
+
+export interface Bulkhead {
+  run<T>(fn: () => Promise<T>): Promise<T>;
+  readonly policy: BulkheadPolicy;
+}
+
+/**
+ * Separate bulkheads for order placement and the confirm/payment path, so a slow payment provider
+ * fills the confirm bulkhead (and its queue), never the slots placement needs.
+ */
+export function createBulkhead(name: BulkheadName, limit: number, queue: number, metrics: GatewayMetrics): Bulkhead {
+  const policy = bulkhead(limit, queue);
+  const labels = { bulkhead: name };
+  metrics.bulkheads.set(name, () => ({ active: limit - policy.executionSlots, queued: queue - policy.queueSlots }));
+  return {
+    policy,
+    async run<T>(fn: () => Promise<T>): Promise<T> {
+      try {
+        return await policy.execute(fn);
+      } catch (err) {
+        if (err instanceof BulkheadRejectedError) {
+          metrics.bulkheadRejected.inc(labels);
+          throw new AppError('OVERLOADED', `too many ${name} requests in progress; retry shortly`, {
+            status: 503,
+            details: { bulkhead: name },
+            headers: { 'Retry-After': '1' },
+            cause: err,
+          });
+        }
+        throw err;
+      }
+    },
+  };
+}
