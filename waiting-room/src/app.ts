@@ -10,6 +10,7 @@ import { adminAuth } from './http/admin-auth.js';
 import { adminKeyRoutes } from './http/admin-keys.js';
 import { adminPromotionRoutes } from './http/admin-promotions.js';
 import { jwksRoutes } from './http/jwks.js';
+import { pageRoutes } from './http/pages.js';
 import type { PromotionsRuntime } from './promotions-runtime.js';
 
 export interface AppDeps {
@@ -33,6 +34,7 @@ export function buildApp(deps: AppDeps) {
     dependencyTimeoutMs: deps.config.DEPENDENCY_TIMEOUT_MS,
     isAccepting: deps.isAccepting,
   });
+  app.route('/', pageRoutes({ gatewayUrl: deps.config.ORDER_GATEWAY_PUBLIC_URL })); // HTML pages before /admin/* auth: the console page itself is public
   // Every /admin route (including ones mounted elsewhere) needs the admin token.
   app.use('/admin/*', adminAuth(deps.config.ADMIN_TOKEN));
   if (deps.promotions) {

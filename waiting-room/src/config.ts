@@ -15,6 +15,8 @@ export const configSchema = z.object({
   KEY_CLOCK_SKEW_SECONDS: envInt(60, { min: 0 }),
   PROMOTION_REFRESH_MS: envInt(5_000, { min: 100 }),
   PROMOTION_REPUBLISH_SECONDS: envInt(30, { min: 1 }),
+  /** order-gateway's URL as browsers reach it: the checkout page calls it cross-origin (docs/pages.md). */
+  ORDER_GATEWAY_PUBLIC_URL: z.string().url().default('http://127.0.0.1:3002'),
 });
 
 export type Config = z.output<typeof configSchema>;

@@ -1,0 +1,158 @@
+import type { QueueState, ServerFrame } from '@flashgate/queue-protocol';
+import { api } from '../lib/api.js';
+
+/** What the queue page learns, whichever transport it came over. */
+export type QueueEvent =
+  | Extract<ServerFrame, { type: 'welcome' | 'tick' | 'ticket' | 'admitted' | 'error' }>
+  | {
+      type: 'status';
+      state: QueueState;
+      ticket: number | null;
+      ahead: number | null;
+      etaSeconds: number | null;
+      admissionRatePerSec: number;
+      at: number;
+      admissionToken?: string;
+      expiresAt?: string;
+    }
+  | { type: 'connection'; mode: 'connecting' | 'live' | 'reconnecting' | 'polling' };
+
+export interface QueueConnectionOptions {
+  promotionId: string;
+  getVisitorToken: () => string | null;
+  onEvent: (e: QueueEvent) => void;
+  /** Consecutive WebSocket failures before polling takes over (the socket keeps retrying). */
+  pollAfterFailures?: number;
+  pollIntervalMs?: number;
+}
+
+const BACKOFF_MS = [500, 1_000, 2_000, 4_000, 8_000, 10_000];
+const PING_MS = 10_000;
+const SILENCE_MS = 25_000;
+
+/**
+ * WebSocket first (one tick a second for everyone, same bytes), polling as the fallback when the
+ * socket cannot be kept (proxies that strip Upgrade, flaky mobile networks). The socket retries
+ * with jittered backoff forever; once it is back, polling stops.
+ */
+export function connectQueue(opts: QueueConnectionOptions): { close: () => void } {
+  const base = `/queue/${encodeURIComponent(opts.promotionId)}`;
+  const pollAfter = opts.pollAfterFailures ?? 2;
+  let ws: WebSocket | null = null;
+  let failures = 0;
+  let closed = false;
+  let retryTimer: ReturnType<typeof setTimeout> | undefined;
+  let pingTimer: ReturnType<typeof setInterval> | undefined;
+  let pollTimer: ReturnType<typeof setTimeout> | undefined;
+  let polling = false;
+  let lastFrameAt = 0;
+
+  const emit = opts.onEvent;
+
+  function openSocket(): void {
+    if (closed) return;
+    if (typeof WebSocket === 'undefined') {
+      startPolling();
+      return;
+    }
+    emit({ type: 'connection', mode: failures === 0 ? 'connecting' : polling ? 'polling' : 'reconnecting' });
+    const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}${base}/ws`;
+    let welcomed = false;
+    const sock = new WebSocket(url);
+    ws = sock;
+    sock.onopen = () => {
+      const visitorToken = opts.getVisitorToken();
+      sock.send(JSON.stringify(visitorToken ? { type: 'hello', visitorToken } : { type: 'hello' }));
+      lastFrameAt = Date.now();
+      clearInterval(pingTimer);
+      pingTimer = setInterval(() => {
+        if (Date.now() - lastFrameAt > SILENCE_MS) sock.close(4000, 'silent');
+        else if (sock.readyState === WebSocket.OPEN) sock.send('{"type":"ping"}');
+      }, PING_MS);
+    };
+    sock.onmessage = (m) => {
+      lastFrameAt = Date.now();
+      let frame: ServerFrame;
+      try {
+        frame = JSON.parse(String(m.data)) as ServerFrame;
+      } catch {
+        return;
+      }
+      if (frame.type === 'pong') return;
+      if (frame.type === 'welcome') {
+        welcomed = true;
+        failures = 0;
+        stopPolling();
+        emit({ type: 'connection', mode: 'live' });
+      }
+      emit(frame);
+    };
+    sock.onclose = () => {
+      clearInterval(pingTimer);
+      if (ws === sock) ws = null;
+      if (closed) return;
+      if (!welcomed) failures++;
+      else failures = 1;
+      if (failures >= pollAfter) startPolling();
+      else emit({ type: 'connection', mode: 'reconnecting' });
+      const delay = BACKOFF_MS[Math.min(failures, BACKOFF_MS.length - 1)] ?? 10_000;
+      retryTimer = setTimeout(openSocket, delay * (0.75 + Math.random() * 0.5));
+    };
+  }
+
+  async function pollOnce(): Promise<void> {
+    let token = opts.getVisitorToken();
+    if (!token) {
+      const joined = await api<Extract<ServerFrame, { type: 'welcome' }>>(`${base}/join`, { method: 'POST', json: {} });
+      if (!joined.ok) return reportHttpError(joined.status, joined.error.code, joined.error.message);
+      emit({ ...joined.body, type: 'welcome' });
+      token = joined.body.visitorToken;
+    }
+    const res = await api<Omit<Extract<QueueEvent, { type: 'status' }>, 'type'>>(`${base}/status`, {
+      headers: { Authorization: `Bearer ${token}` },
+    });
+    if (res.ok) emit({ ...res.body, type: 'status' });
+    else if (res.status === 401 || res.status === 404) {
+      // Unknown or expired visitor token: join again (keeps the token if the server still knows it).
+      const joined = await api<Extract<ServerFrame, { type: 'welcome' }>>(`${base}/join`, {
+        method: 'POST',
+        json: { visitorToken: token },
+      });
+      if (joined.ok) emit({ ...joined.body, type: 'welcome' });
+      else reportHttpError(joined.status, joined.error.code, joined.error.message);
+    }
+  }
+
+  function reportHttpError(status: number, code: string, message: string): void {
+    if (status >= 400 && status < 500) emit({ type: 'error', code, message });
+  }
+
+  function startPolling(): void {
+    emit({ type: 'connection', mode: 'polling' });
+    if (polling) return;
+    polling = true;
+    const loop = async () => {
+      if (!polling || closed) return;
+      await pollOnce().catch(() => undefined);
+      if (polling && !closed) pollTimer = setTimeout(loop, opts.pollIntervalMs ?? 3_000);
+    };
+    void loop();
+  }
+
+  function stopPolling(): void {
+    polling = false;
+    clearTimeout(pollTimer);
+  }
+
+  openSocket();
+  return {
+    close: () => {
+      closed = true;
+      stopPolling();
+      clearTimeout(retryTimer);
+      clearInterval(pingTimer);
+      // Never send `leave` here: closing the page (or a reload) must keep the shopper's place.
+      ws?.close(1000, 'bye');
+    },
+  };
+}
