@@ -7,6 +7,7 @@ import { serveHttp } from '@flashgate/shared/http';
 import { installShutdown } from '@flashgate/shared/shutdown';
 import { buildApp } from './app.js';
 import { type Config, loadConfig } from './config.js';
+import { createInventory, startInventory } from './inventory.js';
 
 const SERVICE = 'inventory-reservations';
 
@@ -27,7 +28,10 @@ const redis = createRedis(config.REDIS_URL, { logger, name: SERVICE });
 const nc = await connectNats(config.NATS_URL, { logger, name: SERVICE });
 const db = createDb(config.DATABASE_URL, { searchPath: config.DB_SCHEMA, applicationName: SERVICE });
 let accepting = true;
-const app = buildApp({ config, logger, metrics, redis, nc, db, isAccepting: () => accepting });
+const inventory = createInventory({ config, logger, metrics, redis, nc, db });
+// Rebuilds stock from Postgres (under the Redis lock) before the first request is taken.
+const running = await startInventory(inventory);
+const app = buildApp({ config, logger, metrics, redis, nc, db, inventory, isAccepting: () => accepting });
 const http = await serveHttp(app, { port: config.PORT, host: config.HOST });
 logger.info({ url: http.url }, `${SERVICE} listening`);
 
@@ -40,6 +44,7 @@ installShutdown(
       },
     },
     { name: 'close http', run: () => http.close() },
+    { name: 'stop handlers, consumers and jobs', run: () => running.stop() },
     { name: 'drain nats', run: () => nc.drain() },
     { name: 'close redis', run: async () => void (await redis.quit()) },
     { name: 'close postgres', run: () => db.destroy() },

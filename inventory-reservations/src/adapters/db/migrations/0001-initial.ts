@@ -6,6 +6,17 @@ import { type Kysely, sql } from 'kysely';
  * even if every layer above it were wrong.
  */
 export async function up(db: Kysely<any>): Promise<void> {
+  // The latest promotion snapshot applied (waiting-room owns promotions; this is our copy), so a
+  // rebuild needs nothing but Postgres, and older or repeated snapshots are recognised by version.
+  await db.schema
+    .createTable('promotions')
+    .addColumn('promotion_id', 'text', (c) => c.primaryKey())
+    .addColumn('version', 'integer', (c) => c.notNull())
+    .addColumn('status', 'text', (c) => c.notNull())
+    .addColumn('hold_ttl_seconds', 'integer')
+    .addColumn('snapshot', 'jsonb', (c) => c.notNull())
+    .addColumn('updated_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+    .execute();
   await db.schema
     .createTable('stock_ledger')
     .addColumn('promotion_id', 'text', (c) => c.notNull())
@@ -38,4 +49,5 @@ export async function up(db: Kysely<any>): Promise<void> {
 export async function down(db: Kysely<any>): Promise<void> {
   await db.schema.dropTable('orders').execute();
   await db.schema.dropTable('stock_ledger').execute();
+  await db.schema.dropTable('promotions').execute();
 }

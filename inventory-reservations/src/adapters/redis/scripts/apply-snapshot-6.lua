@@ -1,0 +1,49 @@
+--[[
+  Applies a promotion snapshot to Redis: settings, prices, limits, names, and each SKU's initial
+  stock by its delta (available += new initial − old initial). Lowering a SKU below what is already
+  held or confirmed is refused for that SKU (it keeps its old initial stock). Re-applying the same
+  snapshot is a no-op (delta 0); an older version than the one applied is ignored.
+
+  KEYS[1] meta     hash  version, status, holdTtlMs
+  KEYS[2] stock    hash  sku -> available
+  KEYS[3] initial  hash  sku -> initial stock
+  KEYS[4] price    hash  sku -> unit price
+  KEYS[5] limit    hash  sku -> per-shopper limit
+  KEYS[6] name     hash  sku -> product name
+
+  ARGV[1] version  ARGV[2] status  ARGV[3] hold TTL (ms) or '' for the service default
+  ARGV[4] number of products n, then n groups of 5: sku, initial stock, price, limit, name
+
+  Returns { 'STALE', appliedVersion } | { 'APPLIED', sku1, effectiveInitial1, refused1(0|1), … }
+]]
+local current = tonumber(redis.call('HGET', KEYS[1], 'version') or '0')
+local version = tonumber(ARGV[1])
+if current > version then return { 'STALE', tostring(current) } end
+
+redis.call('HSET', KEYS[1], 'version', version, 'status', ARGV[2])
+if ARGV[3] == '' then redis.call('HDEL', KEYS[1], 'holdTtlMs') else redis.call('HSET', KEYS[1], 'holdTtlMs', ARGV[3]) end
+
+local out = { 'APPLIED' }
+local n = tonumber(ARGV[4])
+for k = 0, n - 1 do
+  local b = 5 + k * 5
+  local sku = ARGV[b]
+  local wanted = tonumber(ARGV[b + 1])
+  local old = tonumber(redis.call('HGET', KEYS[3], sku) or '0')
+  local available = tonumber(redis.call('HGET', KEYS[2], sku) or '0')
+  local delta = wanted - old
+  local effective, refused = wanted, 0
+  if available + delta < 0 then
+    effective, refused = old, 1
+  else
+    redis.call('HINCRBY', KEYS[2], sku, delta)
+    redis.call('HSET', KEYS[3], sku, wanted)
+  end
+  redis.call('HSET', KEYS[4], sku, ARGV[b + 2])
+  redis.call('HSET', KEYS[5], sku, ARGV[b + 3])
+  redis.call('HSET', KEYS[6], sku, ARGV[b + 4])
+  out[#out + 1] = sku
+  out[#out + 1] = tostring(effective)
+  out[#out + 1] = refused
+end
+return out
