@@ -46,8 +46,7 @@ export const patchPromotionSchema = z
     graceSeconds: mutableFields.graceSeconds,
     paused: z.boolean(),
   })
-  .partial()
-  .refine((p) => Object.keys(p).length > 0, 'give at least one field to change');
+  .partial();
 export type PatchPromotionInput = z.output<typeof patchPromotionSchema>;
 
 export const promotionIdSchema = z.object({ id: z.string().regex(PROMOTION_ID, 'not a promotion id') });

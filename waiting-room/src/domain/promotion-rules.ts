@@ -60,6 +60,9 @@ function editable(p: Promotion, now: Date) {
 
 /** Applies a partial change under the live-change rules (README "Changing a live promotion"). */
 export function applyPatch(current: Promotion, patch: PatchPromotionInput, now: Date): RuleOutcome<Promotion> {
+  if (Object.values(patch).every((v) => v === undefined)) {
+    return invalid([{ path: '(root)', message: 'give at least one field to change' }]);
+  }
   const blocked = editable(current, now);
   if (blocked) return blocked;
   const windowOpened = now >= current.windowStart;
