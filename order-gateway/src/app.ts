@@ -17,6 +17,7 @@ import { OrderStore } from './adapters/redis/order.store.js';
 import { createBulkhead, dependencyGuard } from './adapters/resilience.js';
 import type { PaymentProvider } from './domain/payment-provider.js';
 import { TokenBuckets } from './domain/token-bucket.js';
+import { corsAllowList } from './http/cors.js';
 import { mountOrderRoutes } from './http/orders.routes.js';
 import { mountStockRoutes } from './http/stock.routes.js';
 import { createGatewayMetrics } from './metrics.js';
@@ -49,6 +50,7 @@ export function buildApp(deps: AppDeps) {
     isAccepting: deps.isAccepting,
   });
 
+  app.use('*', corsAllowList(config.CORS_ALLOWED_ORIGINS)); // checkout page on the waiting-room origin
   const metrics = createGatewayMetrics(deps.metrics);
   const now = deps.now ?? Date.now;
   const breaker = { threshold: config.BREAKER_THRESHOLD, halfOpenMs: config.BREAKER_HALF_OPEN_MS };

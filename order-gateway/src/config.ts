@@ -1,4 +1,4 @@
-import { commonEnv, envInt, envNumber, envUrl, parseEnv, z } from '@flashgate/shared/config';
+import { commonEnv, envInt, envList, envNumber, envUrl, parseEnv, z } from '@flashgate/shared/config';
 
 /** Every variable is documented in order-gateway/README.md. */
 export const configSchema = z.object({
@@ -7,6 +7,8 @@ export const configSchema = z.object({
 
   // Admission tokens
   WAITING_ROOM_URL: envUrl('http://127.0.0.1:3001', ['http', 'https']),
+  /** Browser origins allowed to call the gateway (the waiting-room origin serving the checkout page); empty = none. */
+  CORS_ALLOWED_ORIGINS: envList([]),
   JWKS_CACHE_MAX_AGE_MS: envInt(600_000, { min: 1_000 }),
   JWKS_COOLDOWN_MS: envInt(30_000, { min: 0 }),
   JWKS_TIMEOUT_MS: envInt(2_000, { min: 50 }),

@@ -36,7 +36,7 @@ const els = {
   holdCountdown: byId('hold-countdown'),
   heldLines: byId('held-lines'),
   cardLabel: byId('card-label'),
-  card: byId<HTMLInputElement>('card'),
+  card: byId<HTMLSelectElement>('card'),
   confirmBtn: byId<HTMLButtonElement>('confirm'),
   cancelBtn: byId<HTMLButtonElement>('cancel'),
   result: byId('panel-result'),
@@ -49,6 +49,8 @@ setText(els.title, t.checkoutTitle);
 setText(els.holdBtn, t.hold);
 setText(els.heldLabel, t.holdExpiresIn);
 setText(els.cardLabel, t.card);
+setText(els.card.options[0] as HTMLOptionElement, t.cardApprove);
+setText(els.card.options[1] as HTMLOptionElement, t.cardDecline);
 setText(els.confirmBtn, t.confirm);
 setText(els.cancelBtn, t.cancel);
 setText(els.back, t.backToQueue);
@@ -92,7 +94,7 @@ const auth = () => ({ Authorization: `Bearer ${admission.get(promotionId ?? '')?
 
 /** Errors every gateway call can answer with; true when handled. */
 function commonError(status: number, error: ApiError): boolean {
-  if (status === 401 || error.code === 'TOKEN_EXPIRED' || error.code === 'UNAUTHORIZED' || error.code === 'INVALID_TOKEN') {
+  if (status === 401 || error.code.startsWith('AUTH_')) {
     tokenExpired();
     return true;
   }
@@ -251,7 +253,7 @@ async function confirm(): Promise<void> {
       const res = await api<{ status: string }>(`${gateway}/orders/${encodeURIComponent(current.orderId)}/confirm`, {
         method: 'POST',
         headers: auth(),
-        json: { card: els.card.value.replace(/\s+/g, '') },
+        json: { paymentMethod: els.card.value },
       });
       if (res.ok && res.body.status === 'confirmed') {
         clearInterval(countdownTimer);
