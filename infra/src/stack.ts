@@ -51,6 +51,11 @@ export function startService(spec: ServiceSpec, env: NodeJS.ProcessEnv, log: (l:
     ...env,
     PORT: String(port),
     WAITING_ROOM_URL: env.WAITING_ROOM_URL ?? `http://127.0.0.1:${servicePort(SERVICES[0] as ServiceSpec, env)}`,
+    // The checkout page (served by waiting-room) calls order-gateway from the browser (docs/pages.md).
+    ORDER_GATEWAY_PUBLIC_URL: env.ORDER_GATEWAY_PUBLIC_URL ?? `http://127.0.0.1:${servicePort(SERVICES[1] as ServiceSpec, env)}`,
+    CORS_ALLOWED_ORIGINS:
+      env.CORS_ALLOWED_ORIGINS ??
+      ['127.0.0.1', 'localhost'].map((h) => `http://${h}:${servicePort(SERVICES[0] as ServiceSpec, env)}`).join(','),
   };
   const child = spawn(process.execPath, [join(REPO_ROOT, spec.name, 'dist', 'main.js')], {
     env: childEnv,
