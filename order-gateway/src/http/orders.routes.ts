@@ -78,7 +78,8 @@ export function mountOrderRoutes(app: Hono<AppEnv>, deps: OrderRoutesDeps): void
   app.post('/orders/:id/confirm', async (c) => {
     const admission = await requireAdmission(c, verifier, metrics, { allowExpired: true });
     const { id } = parseParams(c.req.param(), orderParamsSchema);
-    const hasBody = (c.req.header('content-length') ?? '0') !== '0' || c.req.header('transfer-encoding') !== undefined;
+    // The body is optional: an empty one means "no payment method given".
+    const hasBody = (await c.req.text()).trim().length > 0;
     const body = hasBody ? await parseJsonBody(c, confirmBodySchema) : {};
     return send(c, await bulkheads.confirm.run(() => confirmOrder(services, admission, id, body.paymentMethod)));
   });
