@@ -23,7 +23,12 @@ export const PRODUCTS: TestProduct[] = [
 /** A test clock: real time plus an offset the test can move forward (JWT checks keep real time). */
 export function testClock() {
   let offset = 0;
-  return { now: () => Date.now() + offset, advance: (ms: number) => void (offset += ms) };
+  return {
+    now: () => Date.now() + offset,
+    advance: (ms: number) => {
+      offset += ms;
+    },
+  };
 }
 
 export interface Gateway {
