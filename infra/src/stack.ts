@@ -90,3 +90,74 @@ export function startService(spec: ServiceSpec, env: NodeJS.ProcessEnv, log: (l:
     },
   };
 }
+
+export interface LocalStack {
+  env: NodeJS.ProcessEnv;
+  adminToken: string;
+  services: RunningService[];
+  waitingRoomUrls: string[];
+  orderGatewayUrl: string;
+  inventoryUrl: string;
+  /** Which of Redis, NATS and PostgreSQL were started here (stop() stops them). */
+  startedServers: string[];
+  stop: () => Promise<void>;
+}
+
+/**
+ * The whole system on this machine, as `pnpm start` runs it, for programs that drive it (the bench):
+ * servers from REDIS_URL / NATS_URL / DATABASE_URL or private ones, migrations, then the services —
+ * optionally several waiting-room nodes on consecutive free ports — all ready before it returns.
+ */
+export async function startLocalStack(opts: {
+  env?: NodeJS.ProcessEnv;
+  dataDir: string;
+  log: (line: string) => void;
+  waitingRoomNodes?: number;
+  readyTimeoutMs?: number;
+}): Promise<LocalStack> {
+  const { ensureServers, freePort } = await import('./servers/index.js');
+  const base = opts.env ?? process.env;
+  const servers = await ensureServers({ env: base, dataDir: opts.dataDir, log: opts.log });
+  const running: RunningService[] = [];
+  const stop = async () => {
+    await Promise.allSettled(running.map((s) => s.stop()));
+    await servers.stop();
+  };
+  try {
+    const adminToken = base.ADMIN_TOKEN ?? (await import('node:crypto')).randomBytes(18).toString('base64url');
+    const env: NodeJS.ProcessEnv = {
+      ...base,
+      REDIS_URL: servers.redisUrl,
+      NATS_URL: servers.natsUrl,
+      DATABASE_URL: servers.databaseUrl,
+      ADMIN_TOKEN: adminToken,
+    };
+    await runMigrations(env, opts.log);
+    const [wr, ...others] = SERVICES;
+    const wrNodes = Math.max(1, opts.waitingRoomNodes ?? 1);
+    const firstWr = startService(wr as ServiceSpec, env, opts.log);
+    running.push(firstWr);
+    for (let n = 1; n < wrNodes; n++) {
+      const port = await freePort();
+      running.push(
+        startService(wr as ServiceSpec, { ...env, [(wr as ServiceSpec).portEnv]: String(port), WAITING_ROOM_URL: firstWr.url }, opts.log),
+      );
+    }
+    for (const svc of others) running.push(startService(svc, env, opts.log));
+    await Promise.all(running.map((s) => s.ready(opts.readyTimeoutMs ?? 30_000)));
+    const byName = (n: string) => running.filter((s) => s.name === n).map((s) => s.url);
+    return {
+      env,
+      adminToken,
+      services: running,
+      waitingRoomUrls: byName('waiting-room'),
+      orderGatewayUrl: byName('order-gateway')[0] ?? '',
+      inventoryUrl: byName('inventory-reservations')[0] ?? '',
+      startedServers: servers.started,
+      stop,
+    };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}

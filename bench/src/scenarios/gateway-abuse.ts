@@ -1,0 +1,439 @@
+import { fork } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { auditSale, type SaleAudit } from '../checks/postgres.js';
+import type { AbuseCase, AbusePlan, AbuseResult } from '../load/abuse-worker.js';
+import { errorCode, httpRequest } from '../load/http.js';
+import { benchRoot } from '../load/pool.js';
+import { histogramBins, type Histogram, mergeEncoded, newHistogram, recordMs, summarize } from '../stats/latency.js';
+import { createPromotion, schedule } from '../target/admin.js';
+import type { ScenarioContext, ScenarioOutcome } from './context.js';
+import { forgeTokens } from './forged-tokens.js';
+import { runShopperLoad } from './harness.js';
+
+/**
+ * Hostile traffic at a high rate beside legitimate orders. Legitimate shoppers queue for real to
+ * get admission tokens; half of them order before the abuse (baseline latency), half during it.
+ * Afterwards: every hostile request must have been rejected with the right status, the stock must
+ * have moved by exactly the legitimate orders, and Postgres must hold only legitimate orders.
+ */
+export async function runGatewayAbuse(ctx: ScenarioContext): Promise<ScenarioOutcome> {
+  const { opts, targets } = ctx;
+  const wr = targets.waitingRoomUrls[0] ?? '';
+  const gw = targets.gatewayUrls[0];
+  if (!gw) throw new Error('gateway-abuse needs an order-gateway URL');
+  const skus = Array.from({ length: opts.skus }, (_, i) => `HOT-${i + 1}`);
+  const now = Date.now();
+  const times = schedule(now, 1_500, opts.durationSeconds * 1000 + 300_000);
+  const mk = (suffix: string) =>
+    createPromotion(wr, targets.adminToken, {
+      id: `bench-abuse-${suffix}-${now.toString(36)}`,
+      name: `bench gateway-abuse ${suffix}`,
+      prequeueOpensAt: times.prequeueOpensAt,
+      windowStart: times.windowStart,
+      windowEnd: times.windowEnd,
+      products: skus.map((sku, i) => ({ sku, name: `Hot item ${i + 1}`, priceCents: 4_999, stock: opts.stock, perShopperLimit: 1 })),
+      admissionRatePerSec: opts.admissionRate,
+      maxActiveShoppers: Math.max(1, opts.shoppers),
+      tokenTtlSeconds: 600,
+      graceSeconds: 30,
+    });
+  const promotion = await mk('a');
+  const other = await mk('b');
+  ctx.log(
+    `promotions ${promotion.id} (target) and ${other.id} (cross-promotion replay); queueing ${opts.shoppers} legitimate shoppers for tokens`,
+  );
+  const pool = await runShopperLoad(ctx, {
+    promotionId: promotion.id,
+    openAt: times.windowStartMs,
+    prequeueStartAt: now,
+    prequeueSpreadMs: 0,
+    deadlineAt: times.windowStartMs + 60_000,
+    order: false,
+    keepTokens: true,
+    skus,
+    prequeue: 0,
+  });
+  const tokens = pool.tokens;
+  if (tokens.length < 2)
+    throw new Error(`only ${tokens.length} legitimate admission tokens obtained (need ≥ 2): ${pool.errorSamples.join('; ')}`);
+  const jwks = (await fetch(`${wr}/.well-known/jwks.json`).then((r) => r.json())) as { keys?: Array<{ kid?: string }> };
+  const realJwk = jwks.keys?.[0];
+  const legit = tokens[0] as { shopperId: string; token: string };
+  const forged = await forgeTokens({ promotionId: promotion.id, realKid: realJwk?.kid, realJwk, legitToken: legit.token });
+
+  const stockBefore = await stockView(gw, promotion.id);
+  // Half the legitimate shoppers order before the abuse (baseline), the other half during it.
+  const baseline = newHistogram();
+  const underAbuse = newHistogram();
+  const legitRecord: LegitRecord = { held: [], confirmed: [], outcomes: {}, unanswered: 0, keys: [] };
+  const half = Math.floor(tokens.length / 2);
+  const spacingMs = Math.max(5, Math.floor((opts.durationSeconds * 1000) / Math.max(1, tokens.length - half + 1)));
+  ctx.progress.line = `baseline: ${half} legitimate orders`;
+  for (const t of tokens.slice(1, half)) await legitOrder(gw, promotion.id, skus, t, baseline, legitRecord, opts.requestTimeoutMs);
+  // One of the first legitimate orders gives the abuse its replayable idempotency key.
+  const first = legitRecord.keys[0] ?? { key: randomUUID(), sku: skus[0] ?? 'HOT-1' };
+
+  const cases = abuseCases({
+    promotionId: promotion.id,
+    otherPromotionId: other.id,
+    sku: skus[0] ?? 'HOT-1',
+    legit,
+    forged,
+    replay: first,
+  });
+  const plan: AbusePlan = {
+    gatewayUrl: gw,
+    ratePerSec: opts.abuseRate,
+    durationMs: opts.durationSeconds * 1000,
+    timeoutMs: opts.requestTimeoutMs,
+    maxInFlight: 512,
+    cases,
+  };
+  ctx.log(
+    `abuse: ${opts.abuseRate} requests/s for ${opts.durationSeconds} s over ${cases.length} kinds, ${tokens.length - half} legitimate orders beside it`,
+  );
+  const abuse = runAbuseWorker(plan);
+  const abuseStarted = Date.now();
+  const tick = setInterval(() => {
+    ctx.progress.line = `[${((Date.now() - ctx.startedAt) / 1000).toFixed(0).padStart(4)}s] abuse running; legit held ${legitRecord.held.length} confirmed ${legitRecord.confirmed.length}`;
+    ctx.timeline.push({
+      t: Math.round((Date.now() - ctx.startedAt) / 100) / 10,
+      connected: 0,
+      waiting: 0,
+      queueLength: null,
+      admitted: tokens.length,
+      admittedPerSec: 0,
+      ordersAttempted: legitRecord.held.length,
+      ordersPerSec: 0,
+      errors: legitRecord.unanswered,
+      servers: ctx.watcher
+        .sample()
+        .map((s) => ({ name: s.name, rssMb: Math.round(s.rssBytes / 1024 / 102.4) / 10, cpuPercent: s.cpuPercent })),
+      loadRssMb: 0,
+    });
+  }, 1000);
+  const during = tokens.slice(half).map(async (t, i) => {
+    await new Promise((r) => setTimeout(r, i * spacingMs));
+    await legitOrder(gw, promotion.id, skus, t, underAbuse, legitRecord, opts.requestTimeoutMs);
+  });
+  await Promise.all(during);
+  const abuseResult = await abuse;
+  clearInterval(tick);
+  ctx.log(`abuse done after ${((Date.now() - abuseStarted) / 1000).toFixed(1)} s`);
+  const stockAfter = await stockView(gw, promotion.id);
+
+  let audit: SaleAudit | null = null;
+  const notes = [
+    'forged tokens are signed with a key of the bench (under the real kid): expired / wrong-audience / wrong-issuer are rejected by signature before their claims are looked at; `tampered` keeps the real signature over edited claims',
+  ];
+  if (targets.databaseUrl) {
+    try {
+      audit = await auditSale({
+        databaseUrl: targets.databaseUrl,
+        schema: opts.inventorySchema,
+        promotionId: promotion.id,
+        stockBySku: Object.fromEntries(skus.map((s) => [s, opts.stock])),
+        confirmedHolds: legitRecord.confirmed,
+        heldOrders: legitRecord.held,
+        drainMs: opts.drainSeconds * 1000,
+      });
+    } catch (err) {
+      notes.push(`Postgres audit failed: ${(err as Error).message}`);
+    }
+  } else notes.push('no DATABASE_URL: Postgres was not checked');
+
+  const stockConsumed = stockBefore !== null && stockAfter !== null ? stockBefore.available - stockAfter.available : null;
+  // Stock taken by anything but the legitimate holds (held, then confirmed or released) = touched by abuse.
+  const legitHolding = legitRecord.held.length - (legitRecord.outcomes['402'] ?? 0) - (legitRecord.outcomes.HOLD_EXPIRED ?? 0);
+  const stockTouched = stockConsumed === null ? null : stockConsumed - legitHolding;
+  const perKind = abuseResult?.perKind ?? {};
+  const totals = Object.values(perKind).reduce(
+    (a, k) => ({
+      sent: a.sent + k.sent,
+      right: a.right + k.right,
+      wrong: a.wrong + k.wrong,
+      unanswered: a.unanswered + k.unanswered,
+      rateLimited: a.rateLimited + k.rateLimited,
+    }),
+    { sent: 0, right: 0, wrong: 0, unanswered: 0, rateLimited: 0 },
+  );
+  const abuseLatency = newHistogram();
+  if (abuseResult) mergeEncoded(abuseLatency, abuseResult.latency);
+  const b = summarize(baseline);
+  const u = summarize(underAbuse);
+  const all = newHistogram();
+  all.add(baseline);
+  all.add(underAbuse);
+  const ordersSummary = summarize(all);
+  const results = {
+    promotionId: promotion.id,
+    shoppers: opts.shoppers,
+    connectedPeak: pool.connectedPeak,
+    joinLatencyMs: summarize(pool.histograms.join),
+    positionStalenessMs: summarize(pool.histograms.staleness),
+    admission: { configuredPerSec: opts.admissionRate, achievedPerSec: null },
+    fairnessViolations: null,
+    abuse: {
+      configuredPerSec: opts.abuseRate,
+      achievedPerSec: Math.round((totals.sent / opts.durationSeconds) * 10) / 10,
+      ...totals,
+      skippedAtCapacity: abuseResult?.skippedAtCapacity ?? null,
+      perKind,
+      latencyMs: summarize(abuseLatency),
+      wrongSamples: abuseResult?.wrongSamples ?? [],
+    },
+    legitimate: {
+      tokens: tokens.length,
+      baselineLatencyMs: b,
+      underAbuseLatencyMs: u,
+      p99Ratio: b.p99 > 0 ? Math.round((u.p99 / b.p99) * 100) / 100 : null,
+      outcomes: legitRecord.outcomes,
+      unanswered: legitRecord.unanswered,
+    },
+    stock: {
+      before: stockBefore,
+      after: stockAfter,
+      consumed: stockConsumed,
+      legitimateHolding: legitHolding,
+      touchedByAbuse: stockTouched,
+    },
+    orders: {
+      attempted:
+        legitRecord.held.length +
+        Object.entries(legitRecord.outcomes)
+          .filter(([k]) => k !== '201' && k !== '200' && k !== '402' && k !== 'HOLD_EXPIRED')
+          .reduce((a, [, n]) => a + n, 0),
+      held: legitRecord.held.length,
+      confirmed: legitRecord.confirmed.length,
+      soldOut: legitRecord.outcomes.SOLD_OUT ?? 0,
+      rejected: Object.entries(legitRecord.outcomes)
+        .filter(([k]) => /^4\d\d$/.test(k) && k !== '402')
+        .reduce((a, [, n]) => a + n, 0),
+      errors:
+        legitRecord.unanswered +
+        Object.entries(legitRecord.outcomes)
+          .filter(([k]) => /^5\d\d$/.test(k))
+          .reduce((a, [, n]) => a + n, 0),
+      throughputPerSec: null,
+      latencyMs: ordersSummary,
+    },
+    oversold: audit?.oversold ?? null,
+    lostOrders: audit?.lostOrders ?? null,
+    duplicateOrders: audit?.duplicateOrders ?? null,
+    unexpectedOrders: audit?.unexpectedOrders ?? null,
+    audit,
+    servers: ctx.watcher.summary(),
+  };
+  const invariants: ScenarioOutcome['invariants'] = [
+    { name: 'abuse worker reported', ok: abuseResult !== null, detail: abuseResult ? 'yes' : 'worker died' },
+    { name: 'abuse was sent', ok: totals.sent > 0, detail: `${totals.sent} requests` },
+    { name: 'every hostile request answered', ok: totals.unanswered === 0, detail: `${totals.unanswered} unanswered` },
+    {
+      name: 'every hostile request rejected with the right status',
+      ok: totals.wrong === 0,
+      detail: `${totals.wrong} wrong (${totals.rateLimited} rate-limited with 429, counted as rejected)`,
+    },
+    { name: 'every legitimate order answered', ok: legitRecord.unanswered === 0, detail: `${legitRecord.unanswered} unanswered` },
+    {
+      name: 'legitimate orders went through',
+      ok: legitRecord.held.length > 0,
+      detail: `${legitRecord.held.length} held, ${legitRecord.confirmed.length} confirmed`,
+    },
+    {
+      name: 'stock moved by exactly the legitimate orders',
+      ok: stockTouched === 0,
+      detail: `touched by abuse: ${stockTouched ?? 'unknown (stock endpoint unreadable)'}`,
+    },
+    {
+      name: 'Postgres holds only legitimate orders',
+      ok: audit !== null && audit.unexpectedOrders === 0 && audit.duplicateOrders === 0,
+      detail: audit ? `unexpected ${audit.unexpectedOrders}, duplicates ${audit.duplicateOrders}` : 'not checked',
+    },
+    {
+      name: 'oversold = 0 and lost orders = 0',
+      ok: audit?.oversold === 0 && audit?.lostOrders === 0,
+      detail: `oversold ${audit?.oversold ?? '?'}, lost ${audit?.lostOrders ?? '?'}`,
+    },
+  ];
+  return {
+    results,
+    invariants,
+    charts: [
+      { title: 'Legitimate order latency, baseline (ms)', bins: histogramBins(baseline) },
+      { title: 'Legitimate order latency, under abuse (ms)', bins: histogramBins(underAbuse) },
+      { title: 'Hostile request latency (ms)', bins: histogramBins(abuseLatency) },
+    ],
+    notes,
+  };
+}
+
+interface LegitRecord {
+  held: Array<[string, string]>;
+  confirmed: Array<[string, string]>;
+  outcomes: Record<string, number>;
+  unanswered: number;
+  keys: Array<{ key: string; sku: string; token: string }>;
+}
+
+async function legitOrder(
+  gw: string,
+  promotionId: string,
+  skus: string[],
+  t: { shopperId: string; token: string },
+  h: Histogram,
+  rec: LegitRecord,
+  timeoutMs: number,
+) {
+  const sku = skus[Math.floor(Math.random() * skus.length)] ?? 'HOT-1';
+  const key = randomUUID();
+  const headers = { authorization: `Bearer ${t.token}`, 'content-type': 'application/json', 'idempotency-key': key };
+  const res = await httpRequest('POST', `${gw}/orders`, {
+    headers,
+    body: JSON.stringify({ promotionId, lines: [{ sku, quantity: 1 }] }),
+    timeoutMs,
+  });
+  if (!res.ok) {
+    rec.unanswered++;
+    return;
+  }
+  recordMs(h, res.ms);
+  const code = errorCode(res.body);
+  const label = res.status === 409 && code ? code : String(res.status);
+  rec.outcomes[label] = (rec.outcomes[label] ?? 0) + 1;
+  if (res.status !== 201) return;
+  const held = JSON.parse(res.body) as { orderId: string; holdId: string };
+  rec.held.push([held.holdId, t.shopperId]);
+  rec.keys.push({ key, sku, token: t.token });
+  const c = await httpRequest('POST', `${gw}/orders/${encodeURIComponent(held.orderId)}/confirm`, {
+    headers: { authorization: `Bearer ${t.token}`, 'content-type': 'application/json' },
+    body: '{}',
+    timeoutMs,
+  });
+  if (!c.ok) {
+    rec.unanswered++;
+    return;
+  }
+  const cl = c.status === 409 ? (errorCode(c.body) ?? '409') : String(c.status);
+  rec.outcomes[cl] = (rec.outcomes[cl] ?? 0) + 1;
+  if (c.status === 200) rec.confirmed.push([held.holdId, t.shopperId]);
+}
+
+function abuseCases(o: {
+  promotionId: string;
+  otherPromotionId: string;
+  sku: string;
+  legit: { token: string };
+  forged: Awaited<ReturnType<typeof forgeTokens>>;
+  replay: { key: string; sku: string; token?: string };
+}): AbuseCase[] {
+  const body = JSON.stringify({ promotionId: o.promotionId, lines: [{ sku: o.sku, quantity: 1 }] });
+  const withToken = (token: string, extra: Record<string, string> = {}) => ({
+    authorization: `Bearer ${token}`,
+    'content-type': 'application/json',
+    'idempotency-key': randomUUID(),
+    ...extra,
+  });
+  const bad = (kind: string, token: string): AbuseCase => ({
+    kind,
+    method: 'POST',
+    path: '/orders',
+    headers: withToken(token),
+    body,
+    expect: [401],
+  });
+  const replayToken = o.replay.token ?? o.legit.token;
+  return [
+    bad('forged-es256', o.forged.forgedEs256),
+    bad('forged-unknown-kid', o.forged.forgedUnknownKid),
+    bad('alg-none', o.forged.algNone),
+    bad('hs256-key-confusion', o.forged.hs256KeyConfusion),
+    bad('expired', o.forged.expired),
+    bad('wrong-audience', o.forged.wrongAudience),
+    bad('wrong-issuer', o.forged.wrongIssuer),
+    bad('tampered-claims', o.forged.tampered),
+    bad('garbage-token', 'not.a.jwt'),
+    {
+      kind: 'no-token',
+      method: 'POST',
+      path: '/orders',
+      headers: { 'content-type': 'application/json', 'idempotency-key': randomUUID() },
+      body,
+      expect: [401],
+    },
+    {
+      kind: 'replayed-other-promotion',
+      method: 'POST',
+      path: '/orders',
+      headers: withToken(o.legit.token),
+      body: JSON.stringify({ promotionId: o.otherPromotionId, lines: [{ sku: o.sku, quantity: 1 }] }),
+      expect: [403, 401],
+    },
+    {
+      kind: 'replayed-key-other-body',
+      method: 'POST',
+      path: '/orders',
+      headers: { ...withToken(replayToken), 'idempotency-key': o.replay.key },
+      body: JSON.stringify({ promotionId: o.promotionId, lines: [{ sku: o.replay.sku, quantity: 2 }] }),
+      expect: [422],
+    },
+    {
+      kind: 'malformed-json',
+      method: 'POST',
+      path: '/orders',
+      headers: withToken(o.legit.token),
+      body: '{"promotionId": "x", "lines": [',
+      expect: [400],
+    },
+    {
+      kind: 'malformed-no-lines',
+      method: 'POST',
+      path: '/orders',
+      headers: withToken(o.legit.token),
+      body: JSON.stringify({ promotionId: o.promotionId }),
+      expect: [400],
+    },
+    {
+      kind: 'malformed-quantity',
+      method: 'POST',
+      path: '/orders',
+      headers: withToken(o.legit.token),
+      body: JSON.stringify({ promotionId: o.promotionId, lines: [{ sku: o.sku, quantity: -5 }] }),
+      expect: [400],
+    },
+    {
+      kind: 'oversized-body',
+      method: 'POST',
+      path: '/orders',
+      headers: withToken(o.legit.token),
+      body: JSON.stringify({ promotionId: o.promotionId, lines: [{ sku: o.sku, quantity: 1 }], pad: 'x'.repeat(200_000) }),
+      expect: [400, 413],
+    },
+  ];
+}
+
+function runAbuseWorker(plan: AbusePlan): Promise<AbuseResult | null> {
+  return new Promise((resolve) => {
+    const child = fork(join(benchRoot(), 'dist', 'load', 'abuse-worker.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    let result: AbuseResult | null = null;
+    child.on('message', (m: AbuseResult) => {
+      result = m;
+    });
+    child.once('exit', () => resolve(result));
+    child.send(plan);
+    setTimeout(() => child.kill('SIGKILL'), plan.durationMs + plan.timeoutMs + 30_000).unref();
+  });
+}
+
+/** Units available over all SKUs from the gateway's public stock endpoint, whatever its exact shape. */
+async function stockView(gw: string, promotionId: string): Promise<{ available: number; raw: unknown } | null> {
+  const res = await httpRequest('GET', `${gw}/promotions/${encodeURIComponent(promotionId)}/stock`, { timeoutMs: 5_000 });
+  if (!res.ok || res.status !== 200) return null;
+  try {
+    const raw = JSON.parse(res.body) as { products?: Array<{ available?: number }> };
+    if (!Array.isArray(raw.products) || raw.products.some((p) => typeof p.available !== 'number')) return null;
+    return { available: raw.products.reduce((a, p) => a + (p.available ?? 0), 0), raw };
+  } catch {
+    return null;
+  }
+}
