@@ -70,11 +70,12 @@ export async function startOrdersConsumer(o: OrdersConsumerOptions): Promise<Ord
   const deadLetter = async (m: JsMsg, reason: string, detail: string) => {
     const h = headers();
     h.set('Fg-Dead-Reason', reason);
-    h.set('Fg-Dead-Detail', detail.slice(0, 500));
+    h.set('Fg-Dead-Detail', detail.replace(/\s+/g, ' ').slice(0, 500));
     h.set('Fg-Original-Subject', m.subject);
     h.set('Fg-Original-Sequence', String(m.seq));
     await o.js.publish(o.names.subjects.orderDeadLetter, m.data, { headers: h });
-    m.term(reason);
+    // No reason text: nats-server 2.9 ignores '+TERM <reason>' (the message would come back).
+    m.term();
     o.metrics.deadLetters.inc({ reason });
     o.logger.error({ reason, detail, seq: m.seq, subject: m.subject }, 'order message dead-lettered');
   };
@@ -135,6 +136,7 @@ export async function startOrdersConsumer(o: OrdersConsumerOptions): Promise<Ord
   const done = worker.then(
     () => undefined,
     async (err: unknown) => {
+      o.logger.error({ err }, 'orders consumer stopped on an error; unacked messages will be redelivered');
       stopped = true;
       messages.stop();
       throw err;

@@ -71,7 +71,7 @@ export async function startPromotionsConsumer(o: {
       } catch (err) {
         o.metrics.snapshots.inc({ result: 'invalid' });
         o.logger.error({ err, subject: m.subject, seq: m.seq }, 'invalid promotion snapshot; terminated');
-        m.term('invalid snapshot');
+        m.term(); // no reason text: nats-server 2.9 ignores '+TERM <reason>'
         continue;
       }
       try {
