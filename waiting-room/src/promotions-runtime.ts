@@ -69,6 +69,7 @@ export function createPromotionsRuntime(deps: {
       publishAheadMs,
       rotationMs: config.KEY_ROTATION_HOURS * 3_600_000,
       retainMs: (MAX_TOKEN_TTL_SECONDS + config.KEY_CLOCK_SKEW_SECONDS) * 1000,
+      clockSkewMs: config.KEY_CLOCK_SKEW_SECONDS * 1000,
     },
     // Every node must have loaded a new key well before it starts signing with it.
     refreshMs: Math.min(10_000, Math.max(100, Math.floor(publishAheadMs / 4))),

@@ -17,9 +17,12 @@ export interface KeyPolicy {
   rotationMs: number;
   /** Max token TTL + clock skew between nodes. */
   retainMs: number;
+  /** How far nodes' clocks may disagree; a first key is back-dated by this so every node can sign at once. */
+  clockSkewMs: number;
 }
 
-const published = (k: KeySchedule, now: Date) => k.createdAt <= now && (k.retiresAt === null || k.retiresAt > now);
+// Inserted rows are visible to every node at once; createdAt (another node's clock) does not gate publishing.
+const published = (k: KeySchedule, now: Date) => k.retiresAt === null || k.retiresAt > now;
 
 /** Keys a verifier must know at `now`: the signing one, pending ones, and those whose tokens may live. */
 export function publishedKeys<K extends KeySchedule>(keys: readonly K[], now: Date): K[] {
@@ -37,7 +40,7 @@ export function signingKeyAt<K extends KeySchedule>(keys: readonly K[], now: Dat
 }
 
 export function pendingKey<K extends KeySchedule>(keys: readonly K[], now: Date): K | undefined {
-  return keys.find((k) => k.activatesAt > now && published(k, now));
+  return keys.find((k) => k.activatesAt > now);
 }
 
 export interface RotationPlan {
@@ -48,14 +51,15 @@ export interface RotationPlan {
 
 /**
  * What to create at `now`, if anything. Without any usable key (first start) the new key signs at
- * once: no token exists yet that a verifier could fail on. Otherwise it activates publish-ahead
- * from now, when the current key has served its rotation period, or at once when `force`d.
+ * once, back-dated by the clock skew so nodes whose clocks lag can sign too: no token exists yet
+ * that a verifier could fail on. Otherwise it activates publish-ahead from now, once the current
+ * key has served its rotation period (minus publish-ahead) or when `force`d (on-demand rotation).
  */
 export function planRotation(keys: readonly KeySchedule[], now: Date, policy: KeyPolicy, force = false): RotationPlan | undefined {
   if (pendingKey(keys, now)) return undefined;
   const current = signingKeyAt(keys, now);
   let activatesAt: Date;
-  if (!current) activatesAt = now;
+  if (!current) activatesAt = new Date(now.getTime() - policy.clockSkewMs);
   else if (force || current.activatesAt.getTime() + policy.rotationMs - policy.publishAheadMs <= now.getTime()) {
     activatesAt = new Date(now.getTime() + policy.publishAheadMs);
   } else return undefined;

@@ -28,7 +28,7 @@ export class SigningKeyRepository {
   async rotate(
     decide: (keys: StoredSigningKey[]) => RotationPlan | undefined,
     generate: () => Promise<{ kid: string; privateJwk: Record<string, unknown>; publicJwk: Record<string, unknown> }>,
-    createdAt: Date,
+    createdAt: () => Date,
   ): Promise<StoredSigningKey | undefined> {
     return this.#db.transaction().execute(async (tx) => {
       await sql`select pg_advisory_xact_lock(hashtext(current_schema() || '.signing_keys'))`.execute(tx);
@@ -45,7 +45,7 @@ export class SigningKeyRepository {
           kid: key.kid,
           private_jwk: JSON.stringify(key.privateJwk),
           public_jwk: JSON.stringify(key.publicJwk),
-          created_at: createdAt,
+          created_at: createdAt(),
           activates_at: plan.activatesAt,
           retires_at: null,
         })
