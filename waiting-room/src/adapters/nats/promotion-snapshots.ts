@@ -28,9 +28,15 @@ export class PromotionSnapshotPublisher {
   /** Throws when NATS is unreachable; callers log and rely on the republisher. */
   async publish(p: Promotion, now = new Date()): Promise<{ duplicate: boolean }> {
     if (!this.#streamReady) await this.ensureStream();
-    const ack = await this.#js.publish(this.#names.subjects.promotionSnapshot(p.id), JSON.stringify(toSnapshot(p, now)), {
-      msgID: snapshotMsgId(p),
-    });
-    return { duplicate: ack.duplicate };
+    try {
+      const ack = await this.#js.publish(this.#names.subjects.promotionSnapshot(p.id), JSON.stringify(toSnapshot(p, now)), {
+        msgID: snapshotMsgId(p),
+      });
+      return { duplicate: ack.duplicate };
+    } catch (err) {
+      // The server may have come back without the stream (a fresh NATS): check it again next time.
+      this.#streamReady = false;
+      throw err;
+    }
   }
 }
