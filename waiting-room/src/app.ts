@@ -12,6 +12,8 @@ import { adminPromotionRoutes } from './http/admin-promotions.js';
 import { jwksRoutes } from './http/jwks.js';
 import { pageRoutes } from './http/pages.js';
 import type { PromotionsRuntime } from './promotions-runtime.js';
+import { queueRoutes } from './http/queue.routes.js';
+import type { QueueRuntime } from './queue-runtime.js';
 
 export interface AppDeps {
   config: Config;
@@ -23,6 +25,8 @@ export interface AppDeps {
   isAccepting?: () => boolean;
   /** Promotions, their directory and the admission key ring (createPromotionsRuntime); mounts /admin and the JWKS. */
   promotions?: PromotionsRuntime;
+  /** The live queue (createQueueRuntime); mounts the polling endpoints (the WebSocket is attached to the server). */
+  queue?: QueueRuntime;
 }
 
 /** Routes and middleware only; clients are created by main.ts (or by a test) and passed in. */
@@ -42,5 +46,6 @@ export function buildApp(deps: AppDeps) {
     app.route('/admin', adminKeyRoutes(deps.promotions.keyRing));
     app.route('/', jwksRoutes(deps.promotions.keyRing));
   }
+  if (deps.queue) app.route('/', queueRoutes(deps.queue));
   return app;
 }

@@ -8,6 +8,7 @@ import { installShutdown } from '@flashgate/shared/shutdown';
 import { buildApp } from './app.js';
 import { type Config, loadConfig } from './config.js';
 import { createPromotionsRuntime } from './promotions-runtime.js';
+import { createQueueRuntime, type QueueRuntime } from './queue-runtime.js';
 
 const SERVICE = 'waiting-room';
 
@@ -29,9 +30,21 @@ const nc = await connectNats(config.NATS_URL, { logger, name: SERVICE });
 const db = createDb(config.DATABASE_URL, { searchPath: config.DB_SCHEMA, applicationName: SERVICE });
 const promotions = createPromotionsRuntime({ config, db, nc, logger, metrics });
 await promotions.start();
+let queue: QueueRuntime;
+try {
+  queue = createQueueRuntime({ config, redis, nc, directory: promotions.directory, signer: promotions.keyRing, logger, metrics });
+} catch (err) {
+  if (err instanceof ConfigError) {
+    process.stderr.write(`${SERVICE}: ${err.message}\n`);
+    process.exit(2);
+  }
+  throw err;
+}
+await queue.start();
 let accepting = true;
-const app = buildApp({ config, logger, metrics, redis, nc, db, promotions, isAccepting: () => accepting });
+const app = buildApp({ config, logger, metrics, redis, nc, db, promotions, queue, isAccepting: () => accepting });
 const http = await serveHttp(app, { port: config.PORT, host: config.HOST });
+queue.attach(http.server);
 logger.info({ url: http.url }, `${SERVICE} listening`);
 
 installShutdown(
@@ -42,6 +55,7 @@ installShutdown(
         accepting = false;
       },
     },
+    { name: 'close queue sockets, release admitter leases', run: () => queue.stop() },
     { name: 'close http', run: () => http.close() },
     { name: 'stop promotions', run: () => promotions.stop() },
     { name: 'drain nats', run: () => nc.drain() },

@@ -48,14 +48,15 @@ export class RateMeter {
     this.buckets.set(sec, (this.buckets.get(sec) ?? 0) + count);
   }
 
+  /** Over the last `windowSec` whole seconds (the current, partial second is left out). */
   rate(nowMs: number): number {
     const sec = Math.floor(nowMs / 1000);
     let total = 0;
     for (const [s, c] of this.buckets) {
-      if (s <= sec - this.windowSec) this.buckets.delete(s);
-      else total += c;
+      if (s < sec - this.windowSec) this.buckets.delete(s);
+      else if (s < sec) total += c;
     }
-    const spanSec = Math.min(this.windowSec, Math.max(1, (nowMs - this.startedAt) / 1000));
+    const spanSec = Math.min(this.windowSec, Math.max(1, sec - Math.floor(this.startedAt / 1000)));
     return Math.round((total / spanSec) * 100) / 100;
   }
 }

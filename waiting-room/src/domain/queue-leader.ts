@@ -65,14 +65,17 @@ export class QueueLeader {
     this.schedule(0);
   }
 
-  /** Stops contending; releases the lease so another node takes over at once. */
-  async stop(): Promise<void> {
+  /**
+   * Stops contending; by default releases the lease so another node takes over at once. Without
+   * release the lease lapses after its TTL, as when a node dies.
+   */
+  async stop(opts: { release?: boolean } = {}): Promise<void> {
     this.running = false;
     clearTimeout(this.timer);
     await this.stepping;
     const lease = this.lease;
     this.lease = undefined;
-    if (lease) await this.d.store.releaseLease(this.d.promotionId, lease).catch(() => {});
+    if (lease && opts.release !== false) await this.d.store.releaseLease(this.d.promotionId, lease).catch(() => {});
   }
 
   private schedule(ms: number): void {
