@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 
@@ -10,14 +11,22 @@ export interface ServiceSpec {
   defaultPort: number;
   /** Whether the service owns Postgres tables (and so has a migrate entry point). */
   migrates: boolean;
+  /** Entry file under dist/ (default main.js); waiting-room runs its cluster of WORKERS processes. */
+  entry?: string;
 }
 
 /** Default ports, overridable with WAITING_ROOM_PORT, ORDER_GATEWAY_PORT, INVENTORY_PORT. */
 export const SERVICES: ServiceSpec[] = [
-  { name: 'waiting-room', portEnv: 'WAITING_ROOM_PORT', defaultPort: 3001, migrates: true },
+  { name: 'waiting-room', portEnv: 'WAITING_ROOM_PORT', defaultPort: 3001, migrates: true, entry: 'cluster.js' },
   { name: 'order-gateway', portEnv: 'ORDER_GATEWAY_PORT', defaultPort: 3002, migrates: false },
   { name: 'inventory-reservations', portEnv: 'INVENTORY_PORT', defaultPort: 3003, migrates: true },
 ];
+
+/**
+ * One visitor-token secret for every waiting-room node this launcher starts (unless set), so a
+ * shopper reconnecting to another node keeps their place.
+ */
+const LOCAL_VISITOR_TOKEN_SECRET = randomBytes(32).toString('base64url');
 
 export function servicePort(spec: ServiceSpec, env: NodeJS.ProcessEnv): number {
   return Number(env[spec.portEnv] ?? spec.defaultPort);
@@ -50,6 +59,7 @@ export function startService(spec: ServiceSpec, env: NodeJS.ProcessEnv, log: (l:
   const childEnv: NodeJS.ProcessEnv = {
     ...env,
     PORT: String(port),
+    VISITOR_TOKEN_SECRET: env.VISITOR_TOKEN_SECRET ?? LOCAL_VISITOR_TOKEN_SECRET,
     WAITING_ROOM_URL: env.WAITING_ROOM_URL ?? `http://127.0.0.1:${servicePort(SERVICES[0] as ServiceSpec, env)}`,
     // The checkout page (served by waiting-room) calls order-gateway from the browser (docs/pages.md).
     ORDER_GATEWAY_PUBLIC_URL: env.ORDER_GATEWAY_PUBLIC_URL ?? `http://127.0.0.1:${servicePort(SERVICES[1] as ServiceSpec, env)}`,
@@ -57,7 +67,7 @@ export function startService(spec: ServiceSpec, env: NodeJS.ProcessEnv, log: (l:
       env.CORS_ALLOWED_ORIGINS ??
       ['127.0.0.1', 'localhost'].map((h) => `http://${h}:${servicePort(SERVICES[0] as ServiceSpec, env)}`).join(','),
   };
-  const child = spawn(process.execPath, [join(REPO_ROOT, spec.name, 'dist', 'main.js')], {
+  const child = spawn(process.execPath, [join(REPO_ROOT, spec.name, 'dist', spec.entry ?? 'main.js')], {
     env: childEnv,
     stdio: ['ignore', 'inherit', 'inherit'],
   });

@@ -1,4 +1,5 @@
 /** Composition root: config → clients → app → HTTP server; SIGTERM drains and closes in order. */
+import cluster from 'node:cluster';
 import { ConfigError } from '@flashgate/shared/config';
 import { connectNats, createDb, createRedis } from '@flashgate/shared/clients';
 import { createLogger } from '@flashgate/shared/logger';
@@ -62,5 +63,7 @@ installShutdown(
     { name: 'close redis', run: async () => void (await redis.quit()) },
     { name: 'close postgres', run: () => db.destroy() },
   ],
-  { logger, timeoutMs: config.SHUTDOWN_TIMEOUT_MS },
+  // Under cluster.ts the primary turns Ctrl-C into one SIGTERM per worker; a worker reacting to the
+  // terminal's SIGINT as well would take that SIGTERM as a second signal and skip draining.
+  { logger, timeoutMs: config.SHUTDOWN_TIMEOUT_MS, signals: cluster.isWorker ? ['SIGTERM'] : undefined },
 );
