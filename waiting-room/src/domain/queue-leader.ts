@@ -117,6 +117,8 @@ export class QueueLeader {
       this.soldOut = true;
     }
     const state = queueStateFor(phase, this.soldOut);
+    // Measure the rate from when admission (re)started, not over the idle time before it.
+    if (state === 'waiting' && this.lastState !== undefined && this.lastState !== 'waiting') this.meter = new RateMeter(10, now);
     if (!this.drawn && (phase === 'open' || phase === 'paused')) {
       const drawn = await store.drawPrequeue(id);
       this.drawn = true;
