@@ -59,7 +59,10 @@ export async function insertOrders(db: Kysely<any>, batch: OrderConfirmedEvent[]
       }
     }
     if (perSku.size > 0) {
-      const rows = [...perSku.values()];
+      // A fixed lock order across concurrent batches: no deadlocks on the ledger rows.
+      const rows = [...perSku.values()].sort((a, b) =>
+        a.promotionId === b.promotionId ? (a.sku < b.sku ? -1 : 1) : a.promotionId < b.promotionId ? -1 : 1,
+      );
       const updated = await sql<{ sku: string }>`
         update stock_ledger l set confirmed = l.confirmed + v.units, updated_at = now()
         from unnest(${rows.map((r) => r.promotionId)}::text[], ${rows.map((r) => r.sku)}::text[], ${rows.map((r) => r.units)}::int[])

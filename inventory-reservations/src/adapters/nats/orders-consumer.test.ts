@@ -69,7 +69,7 @@ describe('orders → Postgres consumer', () => {
     });
     await expect(first.done).rejects.toThrow('simulated crash');
     await first.stop();
-    expect(crashes).toBe(1);
+    expect(crashes).toBeGreaterThanOrEqual(1); // one per batch in flight
     const afterCrash = await countOrders(f.inv.db, 'crash');
     expect(afterCrash).toBeGreaterThan(0);
 

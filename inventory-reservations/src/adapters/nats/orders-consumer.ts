@@ -15,6 +15,11 @@ export interface OrdersConsumerOptions {
   batchSize: number;
   batchWaitMs: number;
   nakDelayMs: number;
+  /**
+   * Batches written at once (default 2): the next batch's INSERT runs while the previous one waits
+   * on its ledger rows or its commit. Ledger rows are updated in a fixed order, so they do not deadlock.
+   */
+  parallelBatches?: number;
   /** Test-only: runs after the commit and before the acks; throwing simulates a crash there. */
   afterCommit?: (holdIds: string[]) => Promise<void> | void;
 }
@@ -124,13 +129,29 @@ export async function startOrdersConsumer(o: OrdersConsumerOptions): Promise<Ord
     for (const v of valid) v.m.ack();
   };
 
+  const inFlight = new Set<Promise<void>>();
+  let crash: { err: unknown } | undefined;
+  const parallel = Math.max(1, o.parallelBatches ?? 2);
   const worker = (async () => {
     while (!stopped) {
       if (buffer.length === 0) await until(1_000);
       else if (buffer.length < o.batchSize && o.batchWaitMs > 0) await until(o.batchWaitMs);
       if (stopped || buffer.length === 0) continue;
-      await write(buffer.splice(0, o.batchSize));
+      const p = write(buffer.splice(0, o.batchSize));
+      inFlight.add(p);
+      void p.then(
+        () => inFlight.delete(p),
+        (err: unknown) => {
+          inFlight.delete(p);
+          crash ??= { err };
+          stopped = true;
+          signal();
+        },
+      );
+      if (inFlight.size >= parallel) await Promise.race(inFlight).catch(() => undefined);
     }
+    await Promise.allSettled(inFlight);
+    if (crash) throw crash.err;
   })();
 
   const done = worker.then(
