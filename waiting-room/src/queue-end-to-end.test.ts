@@ -8,7 +8,7 @@ import { ADMISSION_AUDIENCE, ADMISSION_ISSUER, admissionClaimsSchema } from '@fl
 import { serveHttp } from '@flashgate/shared/http';
 import { createLogger } from '@flashgate/shared/logger';
 import { uniqueName } from '@flashgate/shared/testing';
-import { createLocalJWKSet, jwtVerify } from 'jose';
+import { createLocalJWKSet, type JSONWebKeySet, jwtVerify } from 'jose';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { buildApp } from './app.js';
 import { promotionBody, promotionsTestEnv, type PromotionsTestEnv, type TestNode } from './promotions.test-fixture.js';
@@ -80,7 +80,7 @@ it('a shopper joins a promotion created by marketing and is admitted with a JWT 
   const admitted = await s.next<{ admissionToken: string }>('admitted', 5_000);
 
   const jwks = await node.app.request('/.well-known/jwks.json');
-  const { payload, protectedHeader } = await jwtVerify(admitted.admissionToken, createLocalJWKSet(await jwks.json()), {
+  const { payload, protectedHeader } = await jwtVerify(admitted.admissionToken, createLocalJWKSet((await jwks.json()) as JSONWebKeySet), {
     issuer: ADMISSION_ISSUER,
     audience: ADMISSION_AUDIENCE,
     algorithms: ['ES256'],
