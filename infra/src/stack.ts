@@ -134,7 +134,7 @@ export async function startLocalStack(opts: {
     await servers.stop();
   };
   try {
-    const adminToken = base.ADMIN_TOKEN ?? (await import('node:crypto')).randomBytes(18).toString('base64url');
+    const adminToken = base.ADMIN_TOKEN || (await import('node:crypto')).randomBytes(18).toString('base64url');
     const env: NodeJS.ProcessEnv = {
       ...base,
       REDIS_URL: servers.redisUrl,

@@ -147,6 +147,11 @@ function saleOutcome(
       { name: 'every order request answered', ok: c.unanswered === 0, detail: `${c.unanswered} unanswered` },
       { name: 'orders placed', ok: c.ordersAttempted > 0, detail: `${c.ordersAttempted} attempted` },
       {
+        name: 'the sale happened (stock was held)',
+        ok: opts.stock === 0 || c.held > 0,
+        detail: `${c.held} held; answers ${JSON.stringify(c.byStatus)}${pool.errorSamples[0] ? `, e.g. ${pool.errorSamples[0]}` : ''}`,
+      },
+      {
         name: 'Postgres audit ran and confirmed orders drained',
         ok: audit?.drained === true,
         detail: audit ? `drained in ${audit.drainedInMs} ms: ${audit.drained}` : 'not run',
