@@ -55,7 +55,8 @@ export function dependencyGuard(
   const breaker = circuitBreaker(handleAll, { halfOpenAfter: opts.halfOpenMs, breaker: new ConsecutiveBreaker(opts.threshold) });
   metrics.breakerState.set({ dependency: name }, breaker.state);
   breaker.onStateChange((state) => metrics.breakerState.set({ dependency: name }, state));
-  const limit = opts.timeoutMs === undefined ? undefined : timeout(opts.timeoutMs, TimeoutStrategy.Aggressive);
+  const limit =
+    opts.timeoutMs === undefined ? undefined : timeout(opts.timeoutMs, { strategy: TimeoutStrategy.Aggressive, abortOnReturn: false });
   const hist = metrics.dependencyDuration;
   return {
     name,
