@@ -118,17 +118,9 @@ function renderProducts(): void {
   for (const p of products) {
     const max = Math.max(0, Math.min(p.perShopperLimit, p.available));
     const id = `qty-${p.sku}`;
-    const input = h('input', {
-      id,
-      type: 'number',
-      inputmode: 'numeric',
-      min: 0,
-      max,
-      step: 1,
-      value: 0,
-      'data-sku': p.sku,
-      disabled: max === 0,
-    });
+    // A select, not a free number: the per-shopper limit cannot be exceeded and it is easy on a phone.
+    const input = h('select', { id, 'data-sku': p.sku, disabled: max === 0 });
+    for (let q = 0; q <= max; q++) input.append(h('option', { value: q }, String(q)));
     els.products.append(
       h(
         'li',
@@ -154,9 +146,9 @@ function renderProducts(): void {
 
 function chosenLines(): { sku: string; quantity: number }[] {
   const lines: { sku: string; quantity: number }[] = [];
-  for (const input of els.products.querySelectorAll<HTMLInputElement>('input[data-sku]')) {
+  for (const input of els.products.querySelectorAll<HTMLSelectElement>('select[data-sku]')) {
     const q = Math.floor(Number(input.value));
-    if (q > 0) lines.push({ sku: input.dataset.sku ?? '', quantity: Math.min(q, Number(input.max)) });
+    if (q > 0) lines.push({ sku: input.dataset.sku ?? '', quantity: q });
   }
   return lines;
 }
@@ -268,8 +260,15 @@ async function confirm(): Promise<void> {
       }
       if (commonError(res.status, res.error)) return;
       if (res.error.code === 'PAYMENT_DECLINED') {
+        // The gateway released the hold with the declined order: back to choosing, stock refreshed.
+        clearInterval(countdownTimer);
+        current = null;
+        sessionStorage.removeItem(orderKey);
+        show('pick');
+        alert(t.paymentDeclined);
         document.body.dataset.result = 'declined';
-        return alert(t.paymentDeclined);
+        await loadStock();
+        return;
       }
       if (res.error.code === 'HOLD_EXPIRED') return holdExpired();
       return alert(`${t.genericError} (${res.error.message})`);

@@ -107,6 +107,11 @@ export function connectQueue(opts: QueueConnectionOptions): { close: () => void 
       if (!joined.ok) return reportHttpError(joined.status, joined.error.code, joined.error.message);
       emit({ ...joined.body, type: 'welcome' });
       token = joined.body.visitorToken;
+      const adm = joined.body as { admissionToken?: string; expiresAt?: string };
+      if (adm.admissionToken && adm.expiresAt) {
+        emit({ type: 'admitted', admissionToken: adm.admissionToken, expiresAt: adm.expiresAt, at: Date.now() });
+        return;
+      }
     }
     const res = await api<Omit<Extract<QueueEvent, { type: 'status' }>, 'type'>>(`${base}/status`, {
       headers: { Authorization: `Bearer ${token}` },

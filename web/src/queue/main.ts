@@ -88,6 +88,8 @@ function announce(text: string): void {
 
 function render(): void {
   document.body.dataset.state = view.state;
+  // Not secret (the ticket only orders the line); lets support staff and tests see which place this is.
+  document.body.dataset.ticket = view.ticket === null ? '' : String(view.ticket);
   const now = Date.now();
   switch (view.state) {
     case 'prequeue': {
