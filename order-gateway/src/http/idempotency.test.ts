@@ -1,11 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { uniqueName } from '@flashgate/shared/testing';
+import { gatewayKeys } from '../adapters/redis/keys.js';
+import { OrderStore } from '../adapters/redis/order.store.js';
+import { requestFingerprint } from '../domain/fingerprint.js';
 import { client, type Gateway, order, PROMO, startGateway } from '../testing/gateway-fixture.js';
 
 let gw: Gateway;
 let api: ReturnType<typeof client>;
 
 beforeAll(async () => {
-  gw = await startGateway({ env: { INVENTORY_TIMEOUT_MS: '300' } });
+  gw = await startGateway({ env: { INVENTORY_TIMEOUT_MS: '300', IDEMPOTENCY_IN_FLIGHT_TTL_SECONDS: '1' } });
   api = client(gw);
 });
 afterAll(async () => {
@@ -114,6 +118,30 @@ describe('Idempotency-Key on POST /orders', () => {
     expect(retry.status).toBe(201);
     expect(gw.inventory!.available(PROMO, 'SKU-A')).toBe(stock - 1);
     expect(gw.inventory!.holds.get(retry.body.holdId)?.orderId).toBe(retry.body.orderId);
+  });
+
+  it('does not stay locked after a gateway crashed mid-flight (the in-flight record expires)', async () => {
+    const token = await gw.issuer.token({ sub: 'crash-shopper', jti: 'crash-jti' });
+    const body = order([{ sku: 'SKU-A', quantity: 1 }]);
+    // What a gateway that died right after claiming the key leaves behind.
+    const store = new OrderStore(gw.redis, gatewayKeys(gw.config.REDIS_KEY_PREFIX));
+    const claimed = await store.begin(
+      {
+        promotionId: PROMO,
+        shopperId: 'crash-shopper',
+        jti: 'crash-jti',
+        idempotencyKey: 'key-crash',
+        fingerprint: requestFingerprint('POST', '/orders', body),
+        candidateOrderId: uniqueName('ord_'),
+      },
+      Date.now(),
+      1_000,
+    );
+    expect(claimed.kind).toBe('claimed');
+    expect((await api.place(token, body, 'key-crash')).status).toBe(409);
+    await new Promise((r) => setTimeout(r, 1_100));
+    const res = await api.place(token, body, 'key-crash');
+    expect(res.status).toBe(201);
   });
 
   it('rejects a malformed key with 400', async () => {

@@ -113,6 +113,17 @@ describe('admission binding (one live order per jti)', () => {
     expect(third.status).toBe(201);
   });
 
+  it('gives one admission at most one live order under 20 concurrent attempts with different keys', async () => {
+    const token = await gw.issuer.token();
+    const holds = gw.inventory!.requests.hold;
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => api.place(token, order([{ sku: 'SKU-A', quantity: 1 }]), `race-${i}`)),
+    );
+    expect(answers.filter((r) => r.status === 201)).toHaveLength(1);
+    expect(answers.filter((r) => r.status === 409).every((r) => r.body.error.code === 'ADMISSION_ALREADY_USED')).toBe(true);
+    expect(gw.inventory!.requests.hold - holds).toBe(1);
+  });
+
   it('allows a new order once the previous hold has expired', async () => {
     const token = await gw.issuer.token();
     const first = await api.place(token, order([{ sku: 'SKU-A', quantity: 1 }]));
