@@ -96,6 +96,29 @@ describe('stock hand-off to inventory (JetStream snapshots)', () => {
     expect(last?.msgId).toBe('handoff:3');
   });
 
+  it('when the window opens and ends, a new version carries the new status — once, though both nodes tick', async () => {
+    const now = Date.now();
+    await a.admin(
+      'POST',
+      '/admin/promotions',
+      promotionBody({ id: 'timed', windowStart: new Date(now + 1_200).toISOString(), windowEnd: new Date(now + 2_400).toISOString() }),
+    );
+    expect((await latest('timed'))?.snapshot).toMatchObject({ version: 1, status: 'prequeue' });
+    const opened = await waitFor(async () => ((await latest('timed'))?.snapshot.status === 'open' ? latest('timed') : undefined), {
+      timeoutMs: 3_000,
+      what: 'the open snapshot',
+    });
+    expect(opened?.snapshot.version).toBe(2);
+    const closed = await waitFor(async () => ((await latest('timed'))?.snapshot.status === 'closed' ? latest('timed') : undefined), {
+      timeoutMs: 3_000,
+      what: 'the closed snapshot',
+    });
+    expect(closed?.snapshot.version).toBe(3);
+    await new Promise((r) => setTimeout(r, 600)); // several more ticks on both nodes
+    expect((await a.admin('GET', '/admin/promotions/timed')).body).toMatchObject({ version: 3, state: 'closed' });
+    expect((await b.runtime.directory.get('timed'))?.version).toBe(3);
+  });
+
   it('the republisher delivers a version whose publish was missed', async () => {
     // 'lost-note' reached version 2 straight in Postgres above: nothing was published for it.
     expect((await latest('lost-note'))?.snapshot.version).toBe(1);

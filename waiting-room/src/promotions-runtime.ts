@@ -15,6 +15,9 @@ import { MAX_TOKEN_TTL_SECONDS } from './domain/promotion-input.js';
 import { registerPromotionStateGauge } from './domain/promotion-metrics.js';
 import { PromotionService } from './domain/promotion-service.js';
 
+/** How soon after a window opens or ends its new phase is written and published as a new version. */
+const PHASE_TICK_MS = 250;
+
 export type PromotionsConfig = Pick<
   Config,
   | 'NATS_SUBJECT_PREFIX'
@@ -80,6 +83,19 @@ export function createPromotionsRuntime(deps: {
 
   const republish = () => republishSnapshots(repo, snapshots, logger);
   let timer: NodeJS.Timeout | undefined;
+  let phaseTimer: NodeJS.Timeout | undefined;
+  let advancing = false;
+  const advancePhases = async () => {
+    if (advancing) return; // a slow round (Postgres lagging) must not pile up behind itself
+    advancing = true;
+    try {
+      await service.advancePhases(directory.list());
+    } catch (err) {
+      onError(err, 'advance promotion phases');
+    } finally {
+      advancing = false;
+    }
+  };
   return {
     directory,
     keyRing,
@@ -98,9 +114,12 @@ export function createPromotionsRuntime(deps: {
         republish().catch((err) => onError(err, 'republish promotion snapshots'));
       }, config.PROMOTION_REPUBLISH_SECONDS * 1000);
       timer.unref();
+      phaseTimer = setInterval(() => void advancePhases(), PHASE_TICK_MS);
+      phaseTimer.unref();
     },
     stop: () => {
       clearInterval(timer);
+      clearInterval(phaseTimer);
       directory.stop();
       keyRing.stop();
     },

@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import type { Promotion } from './promotion.js';
+import { type Promotion, type PromotionPhase, phaseAt } from './promotion.js';
 import type { CreatePromotionInput, PatchPromotionInput } from './promotion-input.js';
 import { applyPatch, applyTransition, newPromotion, type RuleOutcome, type Transition } from './promotion-rules.js';
 
-export type NewPromotion = Omit<Promotion, 'version' | 'createdAt' | 'updatedAt'>;
+export type NewPromotion = Omit<Promotion, 'version' | 'createdAt' | 'updatedAt' | 'publishedPhase'> & {
+  publishedPhase: PromotionPhase;
+};
 
 /** Postgres, seen from the use cases. */
 export interface PromotionStore {
@@ -16,6 +18,8 @@ export interface PromotionStore {
    * Returns undefined when there is no such promotion.
    */
   update(id: string, change: (current: Promotion) => RuleOutcome<Promotion>): Promise<RuleOutcome<Promotion> | undefined>;
+  /** Records that `version` has moved into `phase` as a new version; undefined when another write got there first. */
+  advancePhase(id: string, version: number, phase: PromotionPhase): Promise<Promotion | undefined>;
 }
 
 /** Tells the cluster (cache invalidation) and inventory (snapshot) about a written version; never throws. */
@@ -55,9 +59,13 @@ export class PromotionService {
 
   async create(input: CreatePromotionInput): Promise<RuleOutcome<Promotion>> {
     const id = input.id ?? randomUUID();
-    const draft = newPromotion({ ...input, id }, this.#now());
+    const now = this.#now();
+    const draft = newPromotion({ ...input, id }, now);
     if (!draft.ok) return draft;
-    const created = await this.#deps.store.insert(draft.value);
+    const created = await this.#deps.store.insert({
+      ...draft.value,
+      publishedPhase: phaseAt({ ...draft.value, version: 0 } as Promotion, now),
+    });
     if (!created) {
       return {
         ok: false,
@@ -80,15 +88,38 @@ export class PromotionService {
   }
 
   patch(id: string, patch: PatchPromotionInput): Promise<RuleOutcome<Promotion>> {
-    return this.#change(id, (current) => applyPatch(current, patch, this.#now()));
+    return this.#change(id, (current, now) => applyPatch(current, patch, now));
   }
 
   transition(id: string, transition: Transition): Promise<RuleOutcome<Promotion>> {
-    return this.#change(id, (current) => applyTransition(current, transition, this.#now()));
+    return this.#change(id, (current, now) => applyTransition(current, transition, now));
   }
 
-  async #change(id: string, change: (current: Promotion) => RuleOutcome<Promotion>): Promise<RuleOutcome<Promotion>> {
-    const outcome = await this.#deps.store.update(id, change);
+  /**
+   * Time moved some promotions into another phase (window opened, ended): write each as a new version
+   * so its snapshot says so. Every node may call this; the store bumps a version once.
+   */
+  async advancePhases(promotions: readonly Promotion[]): Promise<number> {
+    const now = this.#now();
+    let advanced = 0;
+    for (const p of promotions) {
+      const phase = phaseAt(p, now);
+      if (p.publishedPhase === undefined || p.publishedPhase === phase) continue;
+      const next = await this.#deps.store.advancePhase(p.id, p.version, phase);
+      if (next) {
+        advanced++;
+        await this.#written(next);
+      }
+    }
+    return advanced;
+  }
+
+  async #change(id: string, change: (current: Promotion, now: Date) => RuleOutcome<Promotion>): Promise<RuleOutcome<Promotion>> {
+    const outcome = await this.#deps.store.update(id, (current) => {
+      const now = this.#now();
+      const result = change(current, now);
+      return result.ok && result.changed ? { ...result, value: { ...result.value, publishedPhase: phaseAt(result.value, now) } } : result;
+    });
     if (!outcome) return notFound(id);
     if (outcome.ok && outcome.changed) await this.#written(outcome.value);
     return outcome;

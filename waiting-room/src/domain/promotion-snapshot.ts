@@ -11,16 +11,16 @@ const STATUS: Record<PromotionPhase, PromotionStatus> = {
 };
 
 /**
- * The snapshot inventory-reservations receives. `status` is the phase when the version was written;
- * time moves a promotion from scheduled to open to closed without a new version, so consumers derive
- * the time-based part from windowStart/windowEnd and take only cancelled/paused as authoritative.
+ * The snapshot inventory-reservations receives. `status` is the phase the version was written in;
+ * when time moves a promotion into another phase the service writes a new version for it
+ * (PromotionService.advancePhases), so the latest snapshot's status is current within a tick.
  */
 export function toSnapshot(p: Promotion, now: Date): PromotionSnapshot {
   return {
     promotionId: p.id,
     version: p.version,
     name: p.name,
-    status: STATUS[phaseAt(p, now)],
+    status: STATUS[p.publishedPhase ?? phaseAt(p, now)],
     windowStart: p.windowStart.toISOString(),
     windowEnd: p.windowEnd.toISOString(),
     products: p.products,

@@ -20,6 +20,12 @@ export interface Promotion {
   graceSeconds: number;
   products: PromotionProduct[];
   version: number;
+  /**
+   * The phase this version was written (and its snapshot published) in. When time moves the promotion
+   * into another phase (the window opens or ends) a new version records it, so consumers of snapshots
+   * learn it too. Optional so hand-built promotions in tests need not set it.
+   */
+  publishedPhase?: PromotionPhase;
   createdAt: Date;
   updatedAt: Date;
 }

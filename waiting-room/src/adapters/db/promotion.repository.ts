@@ -1,6 +1,6 @@
 import { promotionProductSchema } from '@flashgate/shared/contracts';
 import { type Kysely, type Selectable, sql } from 'kysely';
-import type { Promotion } from '../../domain/promotion.js';
+import type { Promotion, PromotionPhase } from '../../domain/promotion.js';
 import type { PromotionSource } from '../../domain/promotion-directory.js';
 import type { RuleOutcome } from '../../domain/promotion-rules.js';
 import type { NewPromotion, PromotionStore } from '../../domain/promotion-service.js';
@@ -35,6 +35,7 @@ export class PromotionRepository implements PromotionStore, PromotionSource {
         token_ttl_seconds: p.tokenTtlSeconds,
         grace_seconds: p.graceSeconds,
         products: JSON.stringify(p.products),
+        published_phase: p.publishedPhase,
       })
       .onConflict((oc) => oc.column('id').doNothing())
       .returningAll()
@@ -67,6 +68,10 @@ export class PromotionRepository implements PromotionStore, PromotionSource {
     return rows.map(fromRow);
   }
 
+  advancePhase(id: string, version: number, phase: PromotionPhase): Promise<Promotion | undefined> {
+    return advancePhaseRow(this.#db, id, version, phase);
+  }
+
   update(id: string, change: (current: Promotion) => RuleOutcome<Promotion>): Promise<RuleOutcome<Promotion> | undefined> {
     return this.#db.transaction().execute(async (tx) => {
       const row = await tx.selectFrom('promotions').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
@@ -88,6 +93,7 @@ export class PromotionRepository implements PromotionStore, PromotionSource {
           token_ttl_seconds: p.tokenTtlSeconds,
           grace_seconds: p.graceSeconds,
           products: JSON.stringify(p.products),
+          published_phase: p.publishedPhase ?? row.published_phase,
           version: sql<number>`version + 1`,
           updated_at: sql<Date>`now()`,
         })
@@ -97,6 +103,19 @@ export class PromotionRepository implements PromotionStore, PromotionSource {
       return { ok: true, value: fromRow(updated), changed: true };
     });
   }
+}
+
+/** Only the version it was computed from moves on, so nodes racing on the same transition bump it once. */
+export async function advancePhaseRow(db: Kysely<WaitingRoomDb>, id: string, version: number, phase: PromotionPhase) {
+  const row = await db
+    .updateTable('promotions')
+    .set({ published_phase: phase, version: sql<number>`version + 1`, updated_at: sql<Date>`now()` })
+    .where('id', '=', id)
+    .where('version', '=', version)
+    .where('published_phase', '<>', phase)
+    .returningAll()
+    .executeTakeFirst();
+  return row ? fromRow(row) : undefined;
 }
 
 function fromRow(r: Selectable<PromotionsTable>): Promotion {
@@ -114,6 +133,7 @@ function fromRow(r: Selectable<PromotionsTable>): Promotion {
     graceSeconds: r.grace_seconds,
     products: productsSchema.parse(r.products),
     version: r.version,
+    publishedPhase: r.published_phase as PromotionPhase,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
   };

@@ -16,6 +16,7 @@ export interface PromotionsTable {
   /** Written as a JSON string (pg would turn a JS array into a Postgres array), read back parsed. */
   products: ColumnType<unknown, string, string>;
   version: Generated<number>;
+  published_phase: string;
   created_at: Generated<Date>;
   updated_at: Generated<Date>;
 }

@@ -21,6 +21,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('paused', 'boolean', (c) => c.notNull().defaultTo(false))
     .addColumn('products', 'jsonb', (c) => c.notNull())
     .addColumn('version', 'integer', (c) => c.notNull().defaultTo(1))
+    .addColumn('published_phase', 'text', (c) => c.notNull())
     .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .addColumn('updated_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .addCheckConstraint('promotions_window_order', sql`window_start < window_end and prequeue_opens_at <= window_start`)
