@@ -162,6 +162,12 @@ describe('create validation: every problem names its field', () => {
     expect(issuePaths(res.body).sort()).toEqual(['admissionRatePerSec', 'maxActiveShoppers']);
   });
 
+  it('refuses an oversized body with 413 PAYLOAD_TOO_LARGE', async () => {
+    const res = await node.admin('POST', '/admin/promotions', promotionBody({ name: 'x'.repeat(300 * 1024) }));
+    expect(res.status).toBe(413);
+    expect(res.body.error.code).toBe('PAYLOAD_TOO_LARGE');
+  });
+
   it('answers 415 without a JSON content type and 400 MALFORMED_JSON on bad JSON', async () => {
     const auth = { authorization: `Bearer ${ADMIN_TOKEN}` };
     const noType = await node.app.request('/admin/promotions', { method: 'POST', headers: auth, body: '{}' });

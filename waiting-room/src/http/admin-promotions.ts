@@ -1,6 +1,7 @@
 import { AppError, validationError } from '@flashgate/shared/errors';
 import { type AppEnv, parseJsonBody, parseParams } from '@flashgate/shared/http';
 import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import { type Promotion, phaseAt } from '../domain/promotion.js';
 import { createPromotionSchema, patchPromotionSchema, promotionIdSchema } from '../domain/promotion-input.js';
 import type { RuleOutcome, Transition } from '../domain/promotion-rules.js';
@@ -42,6 +43,8 @@ function unwrap(outcome: RuleOutcome<Promotion>): Promotion {
 /** Marketing's promotion routes; mounted under /admin behind adminAuth. */
 export function adminPromotionRoutes(service: PromotionService, clock: () => Date = () => new Date()) {
   const r = new Hono<AppEnv>();
+  // 100 products with long names fit in a few tens of KiB; anything far larger is a mistake or an attack.
+  r.use('*', bodyLimit({ maxSize: 256 * 1024 }));
   const idOf = (raw: string) => parseParams({ id: raw }, promotionIdSchema).id;
 
   r.post('/promotions', async (c) => {
