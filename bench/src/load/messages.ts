@@ -45,6 +45,8 @@ export interface WorkerCounters {
   failed: number;
   /** Shoppers still in line when the promotion sold out or closed (an expected ending, not an error). */
   turnedAway: number;
+  /** Admitted before any frame let them compute a position (no time-to-first-position sample). */
+  admittedWithoutPosition: number;
   reconnects: number;
   connectErrors: number;
   droppedConnections: number;
@@ -110,6 +112,7 @@ export function emptyCounters(): WorkerCounters {
     finished: 0,
     failed: 0,
     turnedAway: 0,
+    admittedWithoutPosition: 0,
     reconnects: 0,
     connectErrors: 0,
     droppedConnections: 0,

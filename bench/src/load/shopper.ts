@@ -232,6 +232,7 @@ export class Shopper {
     if (this.phase === 'waiting') c.waiting--;
     this.phase = 'admitted';
     c.admitted++;
+    if (!this.positionKnown) c.admittedWithoutPosition++;
     this.ctx.admissions.push([this.ticket ?? -1, f.at]);
     recordMs(this.ctx.histograms.queueWait, performance.now() - this.arrivedAt);
     if (this.ctx.plan.keepTokens) this.ctx.tokens.push({ shopperId: this.shopperId, token: f.admissionToken });

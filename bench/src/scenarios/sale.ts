@@ -91,6 +91,7 @@ function saleOutcome(
     unfinished,
     joinLatencyMs: summarize(h.join),
     timeToFirstPositionMs: summarize(h.firstPosition),
+    admittedWithoutPosition: c.admittedWithoutPosition,
     positionStalenessMs: summarize(h.staleness),
     queueWaitMs: summarize(h.queueWait),
     admission: { configuredPerSec: opts.admissionRate, achievedPerSec: pacing.perSec, spanMs: pacing.spanMs, duplicateTickets: dupTickets },
