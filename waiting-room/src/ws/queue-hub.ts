@@ -63,6 +63,11 @@ export class QueueHub {
     await this.unsubscribe?.();
   }
 
+  /** This process's joined sockets of a promotion. */
+  connections(promotionId: string): QueueConn[] {
+    return [...(this.byPromotion.get(promotionId) ?? [])];
+  }
+
   latestTick(promotionId: string): TickFrame | undefined {
     return this.ticks.get(promotionId);
   }
