@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SIM_CARDS } from '../adapters/payment/simulated-payment-provider.js';
+import { gatewayKeys } from '../adapters/redis/keys.js';
+import { OrderStore } from '../adapters/redis/order.store.js';
 import { client, type Gateway, order, PROMO, startGateway } from '../testing/gateway-fixture.js';
 
 let gw: Gateway;
@@ -204,6 +206,33 @@ describe('confirm', () => {
       expect(got.body.paymentReference).toBeUndefined();
     } finally {
       gw.clock.advance(-61_000);
+    }
+  });
+
+  it('takes over a confirm left running by a crashed gateway once its lock is stale', async () => {
+    const token = await gw.issuer.token();
+    const placed = await api.place(token, order([{ sku: 'SKU-A', quantity: 1 }]));
+    // What a gateway that died right after starting the confirm leaves behind.
+    const store = new OrderStore(gw.redis, gatewayKeys(gw.config.REDIS_KEY_PREFIX));
+    const stored = (await store.get(PROMO, placed.body.orderId))!;
+    const t = await store.transition(stored, {
+      to: 'confirming',
+      ttlMs: 600_000,
+      binding: 'keep',
+      nowMs: gw.clock.now(),
+      fields: { confirmingSince: gw.clock.now() },
+    });
+    expect(t.kind).toBe('ok');
+    const busy = await api.confirm(token, placed.body.orderId, { paymentMethod: SIM_CARDS.approve });
+    expect(busy.status).toBe(409);
+    expect(busy.body.error.code).toBe('REQUEST_IN_PROGRESS');
+    gw.clock.advance(31_000); // past CONFIRM_LOCK_SECONDS, still within the hold
+    try {
+      const res = await api.confirm(token, placed.body.orderId, { paymentMethod: SIM_CARDS.approve });
+      expect(res.status).toBe(200);
+      expect(res.body.status).toBe('confirmed');
+    } finally {
+      gw.clock.advance(-31_000);
     }
   });
 

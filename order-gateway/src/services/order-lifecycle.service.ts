@@ -117,7 +117,12 @@ export async function confirmOrder(
     if (now - (order.confirmingSince ?? 0) < config.CONFIRM_LOCK_SECONDS * 1000) {
       throw new AppError('REQUEST_IN_PROGRESS', 'this order is being confirmed', { status: 409, headers: { 'Retry-After': '1' } });
     }
-    // The previous attempt stopped (dependency failure or a crashed gateway): take over.
+    // The previous attempt stopped (dependency failure or a crashed gateway). Nothing charged and
+    // the hold is over: there is nothing left to finish. Otherwise take over where it stopped.
+    if (!order.paymentReference && order.holdExpiresAt <= now) {
+      await expire(deps, order);
+      throw holdExpired(order, now);
+    }
     if (!(await move(deps, order, 'confirming', { fields: lock }))) throw changedMeanwhile();
   } else if (!(await move(deps, order, 'confirming', { fields: lock }))) {
     throw changedMeanwhile();
