@@ -64,7 +64,7 @@ export class PromotionService {
     if (!draft.ok) return draft;
     const created = await this.#deps.store.insert({
       ...draft.value,
-      publishedPhase: phaseAt({ ...draft.value, version: 0 } as Promotion, now),
+      publishedPhase: phaseAt(draft.value, now),
     });
     if (!created) {
       return {

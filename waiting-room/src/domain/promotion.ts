@@ -33,7 +33,10 @@ export interface Promotion {
 /** Where a promotion stands at a moment, from its schedule and flags (stock is known elsewhere). */
 export type PromotionPhase = 'scheduled' | 'prequeue' | 'open' | 'paused' | 'closed' | 'cancelled';
 
-export function phaseAt(p: Promotion, now: Date): PromotionPhase {
+export function phaseAt(
+  p: Pick<Promotion, 'cancelled' | 'paused' | 'prequeueOpensAt' | 'windowStart' | 'windowEnd'>,
+  now: Date,
+): PromotionPhase {
   if (p.cancelled) return 'cancelled';
   if (now >= p.windowEnd) return 'closed';
   if (now < p.prequeueOpensAt) return 'scheduled';
