@@ -34,19 +34,26 @@ await migrateToLatest(setup, { schema: 'inventory', migrations });
 await setup.destroy();
 
 const port = 30_000 + Math.floor(Math.random() * 10_000);
-const child = spawn(process.execPath, [fileURLToPath(new URL('../dist/main.js', import.meta.url))], {
-  env: {
-    ...process.env,
-    ...env,
-    DATABASE_URL: database.url,
-    REDIS_KEY_PREFIX: prefix,
-    NATS_SUBJECT_PREFIX: prefix,
-    PORT: String(port),
-    LOG_LEVEL: 'warn',
-    RECONCILE_INTERVAL_MS: '0',
+const child = spawn(
+  process.execPath,
+  [
+    ...(process.env.PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.PROFILE_DIR}`] : []),
+    fileURLToPath(new URL('../dist/main.js', import.meta.url)),
+  ],
+  {
+    env: {
+      ...process.env,
+      ...env,
+      DATABASE_URL: database.url,
+      REDIS_KEY_PREFIX: prefix,
+      NATS_SUBJECT_PREFIX: prefix,
+      PORT: String(port),
+      LOG_LEVEL: 'warn',
+      RECONCILE_INTERVAL_MS: '0',
+    },
+    stdio: ['ignore', 'inherit', 'inherit'],
   },
-  stdio: ['ignore', 'inherit', 'inherit'],
-});
+);
 const nc = await connectNats(env.NATS_URL);
 const names = natsNames(prefix);
 const redis = new Redis(env.REDIS_URL);

@@ -21,6 +21,12 @@ describe('holds over NATS request/reply', () => {
   it('never holds or confirms more than the stock when hundreds of buyers hit one SKU', async () => {
     const snap = f.snapshot({ products: [{ sku: 'HOT', name: 'Hot', priceCents: 500, stock: 25, perShopperLimit: 1 }] });
     await f.apply(snap);
+    const statuses: { soldOut: boolean; confirmed: number }[] = [];
+    const sub = f.inv.nc.subscribe(f.inv.names.subjects.stockStatus(snap.promotionId), {
+      callback: (_err, m) => {
+        statuses.push(JSON.parse(m.string()));
+      },
+    });
     const buyers = 400;
     const replies = await Promise.all(
       Array.from({ length: buyers }, (_, i) =>
@@ -58,6 +64,10 @@ describe('holds over NATS request/reply', () => {
     expect(new Set(rows.rows.map((r) => r.hold_id))).toEqual(new Set(held.map((h) => h.holdId)));
     const s = await stockOf(snap.promotionId, 'HOT');
     expect(s).toMatchObject({ available: 0, held: 0, confirmed: 25 });
+    // The waiting room hears (throttled) that the promotion is sold out for good.
+    await waitFor(() => statuses.some((e) => e.soldOut && e.confirmed === 25), { what: 'sold-out status' });
+    expect(statuses.length).toBeLessThan(50);
+    sub.unsubscribe();
   });
 
   it('holds the same orderId once, even when the retries race', async () => {

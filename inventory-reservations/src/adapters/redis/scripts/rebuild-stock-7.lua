@@ -54,7 +54,8 @@ end
 local pendingMissing, pendingPruned = 0, 0
 for _, holdId in ipairs(redis.call('SMEMBERS', KEYS[7])) do
   if persisted[holdId] then
-    if mode ~= 'check' then redis.call('SREM', KEYS[7], holdId) end
+    -- Pruning is bookkeeping, safe in every mode: Postgres has this hold.
+    redis.call('SREM', KEYS[7], holdId)
     pendingPruned = pendingPruned + 1
   else
     local h = redis.call('HMGET', ARGV[1] .. holdId, 'state', 'lines', 'shopperId')
