@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { uniqueName } from '@flashgate/shared/testing';
+import { uniqueName, waitFor } from '@flashgate/shared/testing';
 import { gatewayKeys } from '../adapters/redis/keys.js';
 import { OrderStore } from '../adapters/redis/order.store.js';
 import { requestFingerprint } from '../domain/fingerprint.js';
@@ -62,10 +62,11 @@ describe('Idempotency-Key on POST /orders', () => {
 
   it('answers 409 REQUEST_IN_PROGRESS with Retry-After while the first request is in flight', async () => {
     const token = await gw.issuer.token();
-    gw.inventory!.behaviour.holdDelayMs = 150;
+    gw.inventory!.behaviour.holdDelayMs = 100;
     try {
+      const holds = gw.inventory!.requests.hold;
       const first = api.place(token, order([{ sku: 'SKU-A', quantity: 1 }]), 'key-slow');
-      await new Promise((r) => setTimeout(r, 30));
+      await waitFor(() => gw.inventory!.requests.hold > holds, { what: 'the first request to reach inventory' });
       const second = await api.place(token, order([{ sku: 'SKU-A', quantity: 1 }]), 'key-slow');
       expect(second.status).toBe(409);
       expect(second.body.error.code).toBe('REQUEST_IN_PROGRESS');
@@ -111,8 +112,8 @@ describe('Idempotency-Key on POST /orders', () => {
     }
     expect(first.status).toBe(503);
     expect(first.body.error.code).toBe('DEPENDENCY_UNAVAILABLE');
-    await new Promise((r) => setTimeout(r, 300)); // the late hold lands in inventory
-    expect(gw.inventory!.available(PROMO, 'SKU-A')).toBe(stock - 1);
+    // The late hold lands in inventory.
+    await waitFor(() => gw.inventory!.available(PROMO, 'SKU-A') === stock - 1, { what: 'the late hold' });
 
     const retry = await api.place(token, order([{ sku: 'SKU-A', quantity: 1 }]), 'key-timeout');
     expect(retry.status).toBe(201);

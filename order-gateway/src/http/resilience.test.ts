@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { natsNames } from '@flashgate/shared/contracts';
+import { waitFor } from '@flashgate/shared/testing';
 import { SIM_CARDS } from '../adapters/payment/simulated-payment-provider.js';
 import { client, type Gateway, order, PRODUCTS, PROMO, startGateway } from '../testing/gateway-fixture.js';
 import { startTestInventory } from '../testing/test-inventory.js';
@@ -97,7 +98,7 @@ describe('bulkheads', () => {
     const o2 = await api.place(t2, order([{ sku: 'SKU-A', quantity: 1 }]));
     // The simulated provider is slow (400 ms): the first confirm occupies the only confirm slot.
     const slow = api.confirm(t1, o1.body.orderId, { paymentMethod: SIM_CARDS.approve });
-    await new Promise((r) => setTimeout(r, 50));
+    await waitFor(() => gw!.inventory!.requests.prepare > 0, { what: 'the first confirm to be inside the bulkhead' });
     const overloaded = await api.confirm(t2, o2.body.orderId, { paymentMethod: SIM_CARDS.approve });
     expect(overloaded.status).toBe(503);
     expect(overloaded.body.error).toMatchObject({ code: 'OVERLOADED', details: { bulkhead: 'confirm' } });
