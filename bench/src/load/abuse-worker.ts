@@ -22,6 +22,8 @@ export interface AbusePlan {
   durationMs: number;
   timeoutMs: number;
   maxInFlight: number;
+  /** The attacker's own loopback address, so per-IP limits hit it and not the legitimate shoppers. */
+  localAddress?: string;
   cases: AbuseCase[];
 }
 
@@ -57,23 +59,26 @@ function run(plan: AbusePlan): void {
     const k = perKind[c.kind] as AbuseKindResult;
     k.sent++;
     inFlight++;
-    void httpRequest(c.method, `${plan.gatewayUrl}${c.path}`, { headers: c.headers, body: c.body, timeoutMs: plan.timeoutMs }).then(
-      (res) => {
-        inFlight--;
-        if (!res.ok) {
-          k.unanswered++;
-          return;
-        }
-        recordMs(latency, res.ms);
-        k.statuses[res.status] = (k.statuses[res.status] ?? 0) + 1;
-        if (c.expect.includes(res.status)) k.right++;
-        else if (res.status === 429) k.rateLimited++;
-        else {
-          k.wrong++;
-          if (wrongSamples.length < 20) wrongSamples.push(`${c.kind}: ${res.status} ${res.body.slice(0, 200)}`);
-        }
-      },
-    );
+    void httpRequest(c.method, `${plan.gatewayUrl}${c.path}`, {
+      headers: c.headers,
+      body: c.body,
+      timeoutMs: plan.timeoutMs,
+      localAddress: plan.localAddress,
+    }).then((res) => {
+      inFlight--;
+      if (!res.ok) {
+        k.unanswered++;
+        return;
+      }
+      recordMs(latency, res.ms);
+      k.statuses[res.status] = (k.statuses[res.status] ?? 0) + 1;
+      if (c.expect.includes(res.status)) k.right++;
+      else if (res.status === 429) k.rateLimited++;
+      else {
+        k.wrong++;
+        if (wrongSamples.length < 20) wrongSamples.push(`${c.kind}: ${res.status} ${res.body.slice(0, 200)}`);
+      }
+    });
   };
   const timer = setInterval(() => {
     const now = Date.now();

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { auditSale, type SaleAudit } from '../checks/postgres.js';
 import type { AbuseCase, AbusePlan, AbuseResult } from '../load/abuse-worker.js';
+import { isLoopbackUrl } from '../load/addresses.js';
 import { errorCode, httpRequest } from '../load/http.js';
 import { benchRoot } from '../load/pool.js';
 import { histogramBins, type Histogram, mergeEncoded, newHistogram, recordMs, summarize } from '../stats/latency.js';
@@ -106,6 +107,7 @@ export async function runGatewayAbuse(ctx: ScenarioContext): Promise<ScenarioOut
     durationMs: opts.durationSeconds * 1000,
     timeoutMs: opts.requestTimeoutMs,
     maxInFlight: 512,
+    localAddress: isLoopbackUrl(gw) ? '127.66.0.1' : undefined,
     cases,
   };
   ctx.log(
