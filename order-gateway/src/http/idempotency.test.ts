@@ -62,7 +62,7 @@ describe('Idempotency-Key on POST /orders', () => {
 
   it('answers 409 REQUEST_IN_PROGRESS with Retry-After while the first request is in flight', async () => {
     const token = await gw.issuer.token();
-    gw.inventory!.behaviour.holdDelayMs = 100;
+    gw.inventory!.behaviour.holdDelayMs = 200;
     try {
       const holds = gw.inventory!.requests.hold;
       const first = api.place(token, order([{ sku: 'SKU-A', quantity: 1 }]), 'key-slow');
