@@ -3,7 +3,7 @@
  * Quick measurement of the confirm pipeline's write side: publishes N confirmed-order events to a
  * fresh orders stream, then times the durable consumer draining them into Postgres.
  *
- *   pnpm -s build && node inventory-reservations/scripts/measure-orders-drain.mjs [orders=100000] [batchSize=2000]
+ *   pnpm -s build && node inventory-reservations/scripts/measure-orders-drain.mjs [orders=100000] [batchSize=2000] [parallelBatches=2]
  */
 import { connectNats, createDb } from '@flashgate/shared/clients';
 import { natsNames } from '@flashgate/shared/contracts';
@@ -21,6 +21,7 @@ import { createInventoryMetrics } from '../dist/metrics.js';
 
 const total = Number(process.argv[2] ?? 100_000);
 const batchSize = Number(process.argv[3] ?? 2_000);
+const parallelBatches = Number(process.argv[4] ?? 2);
 const natsUrl = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
 const database = await createTestDatabase(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres');
 const db = createDb(database.url, { searchPath: 'inventory', max: 4 });
@@ -67,6 +68,7 @@ try {
     batchSize,
     batchWaitMs: 20,
     nakDelayMs: 1_000,
+    parallelBatches,
   });
   await waitFor(async () => (await countOrders(db, 'drain')) === total, { timeoutMs: 600_000, intervalMs: 50, what: 'drain' });
   const seconds = (performance.now() - started) / 1000;
@@ -79,6 +81,7 @@ try {
     JSON.stringify({
       orders: total,
       batchSize,
+      parallelBatches,
       publishSeconds: Number(publishSeconds.toFixed(2)),
       drainSeconds: Number(seconds.toFixed(2)),
       ordersPerSecond: Math.round(total / seconds),

@@ -19,6 +19,8 @@ export const configSchema = z.object({
   REAPER_BATCH: envInt(500, { min: 1 }),
   ORDERS_BATCH_SIZE: envInt(2000, { min: 1, max: 20_000 }),
   ORDERS_BATCH_WAIT_MS: envInt(20, { min: 0 }),
+  /** Batches written to Postgres at once (each on its own connection). */
+  ORDERS_PARALLEL_BATCHES: envInt(2, { min: 1, max: 8 }),
   ORDERS_ACK_WAIT_MS: envInt(30_000, { min: 500 }),
   ORDERS_NAK_DELAY_MS: envInt(1_000, { min: 0 }),
   ORDERS_DUPLICATE_WINDOW_SECONDS: envInt(120, { min: 120 }),

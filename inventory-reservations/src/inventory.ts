@@ -112,6 +112,7 @@ export async function startInventory(inv: Inventory, opts: StartOptions = {}) {
       batchSize: c.ORDERS_BATCH_SIZE,
       batchWaitMs: c.ORDERS_BATCH_WAIT_MS,
       nakDelayMs: c.ORDERS_NAK_DELAY_MS,
+      parallelBatches: c.ORDERS_PARALLEL_BATCHES,
       afterCommit: opts.afterCommit,
     });
   }
