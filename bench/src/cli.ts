@@ -24,6 +24,7 @@ async function main(): Promise<number> {
   const tty = process.stderr.isTTY;
   let lastPrinted = 0;
   const { report, dir } = await runBench(opts, {
+    handleSignals: true,
     log: (l) => process.stderr.write(`${tty ? '\r\x1b[K' : ''}[bench] ${l}\n`),
     progress: opts.quiet
       ? undefined

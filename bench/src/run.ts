@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { benchRoot } from './load/pool.js';
+import { benchRoot, killAllPools } from './load/pool.js';
 import type { BenchOptions } from './options.js';
 import { renderHtml } from './report/html.js';
 import type { BenchReport } from './report/report.js';
@@ -21,12 +21,23 @@ export interface RunIo {
   /** Called about once a second with the progress line while the load runs. */
   progress?: (line: string) => void;
   env?: NodeJS.ProcessEnv;
+  /** Stop the workers and the stack it started on SIGINT / SIGTERM, then exit 130 (the CLI). */
+  handleSignals?: boolean;
 }
 
 export async function runBench(opts: BenchOptions, io: RunIo): Promise<{ report: BenchReport; dir: string }> {
   const machine = machineInfo();
   const startedAt = Date.now();
   const targets = await resolveTargets(opts, io.env ?? process.env, io.log);
+  const onSignal = () => {
+    io.log('interrupted: stopping the load and what the bench started…');
+    killAllPools();
+    void targets.stop().finally(() => process.exit(130));
+  };
+  if (io.handleSignals) {
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+  }
   let outcome: ScenarioOutcome;
   const ctx: ScenarioContext = {
     opts,
@@ -48,6 +59,8 @@ export async function runBench(opts: BenchOptions, io: RunIo): Promise<{ report:
     if (progress) clearInterval(progress);
     if (targets.startedStack) io.log('stopping the local stack…');
     await targets.stop();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
   }
   const end = Date.now();
   const report: BenchReport = {

@@ -47,6 +47,13 @@ export function benchRoot(): string {
 }
 const WORKER_JS = join(benchRoot(), 'dist', 'load', 'worker.js');
 
+const live = new Set<LoadPool>();
+
+/** Kills every running pool's workers (Ctrl-C / SIGTERM on the CLI). */
+export function killAllPools(): void {
+  for (const p of live) p.kill();
+}
+
 export class LoadPool {
   private readonly children: ChildProcess[] = [];
   private readonly latest = new Map<number, WorkerCounters>();
@@ -75,7 +82,11 @@ export class LoadPool {
       );
       child.send({ type: 'plan', plan });
     }
-    this.done = Promise.all(exits).then(() => this.result());
+    live.add(this);
+    this.done = Promise.all(exits).then(() => {
+      live.delete(this);
+      return this.result();
+    });
   }
 
   private onMessage(m: WorkerMessage): void {
