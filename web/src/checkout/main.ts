@@ -42,6 +42,7 @@ const els = {
   result: byId('panel-result'),
   resultTitle: byId('result-title'),
   resultBody: byId('result-body'),
+  resultLines: byId('result-lines'),
   back: byId<HTMLAnchorElement>('back'),
 };
 
@@ -80,7 +81,22 @@ function finish(title: string, body: string, state: string): void {
   setText(els.resultTitle, title);
   setText(els.resultBody, body);
   document.body.dataset.result = state;
+  if (state !== 'sold_out') els.tokenLine.hidden = true; // the admission no longer matters
   els.resultTitle.focus();
+}
+
+function confirmed(order: HeldOrder): void {
+  clearInterval(countdownTimer);
+  sessionStorage.removeItem(orderKey);
+  finish(t.confirmedTitle, t.confirmedBody(order.orderId), 'confirmed');
+  els.resultLines.replaceChildren(...orderLines(order));
+}
+
+function orderLines(order: HeldOrder): HTMLElement[] {
+  return [
+    ...order.lines.map((l) => h('li', {}, `${products.find((x) => x.sku === l.sku)?.name ?? l.sku} × ${l.quantity}`)),
+    h('li', {}, h('strong', {}, `${t.total}: ${price(order.amountCents)}`)),
+  ];
 }
 
 function tokenExpired(): void {
@@ -205,13 +221,7 @@ let countdownTimer: ReturnType<typeof setInterval> | undefined;
 function showHeld(): void {
   if (!current) return;
   show('held');
-  els.heldLines.replaceChildren(
-    ...current.lines.map((l) => {
-      const p = products.find((x) => x.sku === l.sku);
-      return h('li', {}, `${p?.name ?? l.sku} × ${l.quantity}`);
-    }),
-    h('li', {}, h('strong', {}, `${t.total}: ${price(current.amountCents)}`)),
-  );
+  els.heldLines.replaceChildren(...orderLines(current));
   const tickHold = () => {
     if (!current) return;
     const left = (Date.parse(current.holdExpiresAt) - Date.now()) / 1000;
@@ -248,9 +258,7 @@ async function confirm(): Promise<void> {
         json: { paymentMethod: els.card.value },
       });
       if (res.ok && res.body.status === 'confirmed') {
-        clearInterval(countdownTimer);
-        sessionStorage.removeItem(orderKey);
-        finish(t.confirmedTitle, t.confirmedBody(current.orderId), 'confirmed');
+        confirmed(current);
         return;
       }
       if (res.ok || res.status === 429 || res.status === 503 || res.status === 0 || (!res.ok && res.error.code === 'REQUEST_IN_PROGRESS')) {
@@ -321,7 +329,7 @@ async function main(): Promise<void> {
     current = JSON.parse(saved) as HeldOrder;
     const res = await api<{ status: string }>(`${gateway}/orders/${encodeURIComponent(current.orderId)}`, { headers: auth() });
     if (res.ok && res.body.status === 'held') showHeld();
-    else if (res.ok && res.body.status === 'confirmed') finish(t.confirmedTitle, t.confirmedBody(current.orderId), 'confirmed');
+    else if (res.ok && res.body.status === 'confirmed') confirmed(current);
     else {
       current = null;
       sessionStorage.removeItem(orderKey);

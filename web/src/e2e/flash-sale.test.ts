@@ -189,11 +189,13 @@ describe('flash sale in the browser', () => {
     watchB.stop();
     // Eight shoppers in line: whoever did not start first must have seen its position fall.
     const seen = [watchA.positions, watchB.positions];
+    process.stdout.write(`positions A: ${seen[0]?.join(' → ')} | B: ${seen[1]?.join(' → ')}\n`);
     for (const ps of seen) expect(ps.length).toBeGreaterThan(0);
     const started = seen.filter((ps) => (ps[0] ?? 0) > 1);
     expect(started.length).toBeGreaterThan(0);
     for (const ps of started) expect(Math.min(...ps)).toBeLessThan(ps[0] as number);
-    for (const ps of seen) for (let i = 1; i < ps.length; i++) expect(ps[i]).toBeLessThanOrEqual(ps[i - 1] as number);
+    for (const ps of seen)
+      for (let i = 1; i < ps.length; i++) expect(ps[i], `positions seen: ${ps.join(' → ')}`).toBeLessThanOrEqual(ps[i - 1] as number);
     expect(referers).toEqual([]);
     for (const s of [a, b]) {
       expect(s.page.url()).not.toMatch(/token|eyJ/);

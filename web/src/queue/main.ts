@@ -1,5 +1,5 @@
 import '../lib/base.css';
-import { estimatedWaitSeconds, positionFromTick, type QueueState } from '@flashgate/queue-protocol';
+import { estimatedWaitSeconds, positionFromTick, type QueueState, type TickFrame } from '@flashgate/queue-protocol';
 import { byId, promotionIdFromLocation, setText } from '../lib/dom.js';
 import { initI18n } from '../lib/i18n.js';
 import { admission, visitorToken } from '../lib/storage.js';
@@ -59,6 +59,7 @@ interface View {
 const view: View = { state: 'unknown', ticket: null, ahead: null, rate: 0, windowStart: null, skewMs: 0 };
 const firstAheadKey = `flashgate.firstAhead.${promotionId}`;
 let lastAnnounced: Announced | null = null;
+let lastTick: TickFrame | null = null;
 let leaving = false;
 
 function firstAhead(current: number): number {
@@ -108,7 +109,13 @@ function render(): void {
       }
       showPanel('waiting');
       setText(els.waitingTitle, view.state === 'paused' ? t.pausedTitle : t.waitingTitle);
-      const ahead = view.ahead ?? 0;
+      if (view.ahead === null) {
+        setText(els.position, '…');
+        setText(els.ahead, '…');
+        setText(els.eta, '…');
+        break;
+      }
+      const ahead = view.ahead;
       setText(els.position, (ahead + 1).toLocaleString(lang));
       setText(els.ahead, ahead.toLocaleString(lang));
       const eta = view.state === 'paused' ? null : estimatedWaitSeconds(ahead, view.rate);
@@ -171,6 +178,7 @@ function onEvent(e: QueueEvent): void {
       view.skewMs = e.at - Date.now();
       break;
     case 'tick':
+      lastTick = e;
       view.skewMs = e.at - Date.now();
       view.windowStart = Date.parse(e.windowStart);
       view.rate = e.admissionRatePerSec;
@@ -178,7 +186,9 @@ function onEvent(e: QueueEvent): void {
       if (view.ticket !== null) view.ahead = positionFromTick(view.ticket, e);
       break;
     case 'ticket':
+      // Drawn: until the next tick, the position is what the last tick implies (or unknown).
       view.ticket = e.ticket;
+      view.ahead = lastTick ? positionFromTick(e.ticket, lastTick) : null;
       break;
     case 'status':
       view.state = e.state;
