@@ -82,7 +82,8 @@ function watchLoad(ctx: ScenarioContext, pool: LoadPool): void {
       t,
       connected: c.open,
       waiting: c.waiting,
-      queueLength: snap.queue?.waiting ?? null,
+      // Only a fresh tick tells the queue length: once every shopper has left, the last one seen is stale.
+      queueLength: snap.queue && Date.now() - snap.queue.at < 3_000 ? snap.queue.waiting : null,
       admitted: c.admitted,
       admittedPerSec: c.admitted - prevAdmitted,
       ordersAttempted: c.ordersAttempted,
