@@ -1,6 +1,8 @@
 import { waitFor } from '@flashgate/shared/testing';
 import { countOrders } from '../adapters/db/order.repository.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createMetrics } from '@flashgate/shared/metrics';
+import { createInventory, startInventory } from '../inventory.js';
 import { type Fixture, startFixture } from '../test-support.js';
 
 /** Holds live 1 s here; the reaper runs every 200 ms (the default). */
@@ -69,6 +71,25 @@ describe('confirm racing expiry', () => {
   });
   afterAll(async () => {
     await f?.close();
+  });
+
+  it('returns each expired hold’s stock exactly once with several nodes reaping', async () => {
+    const second = createInventory({ ...f.inv, metrics: createMetrics('second', { defaultMetrics: false }) });
+    const running = await startInventory(second, { ordersConsumer: false });
+    try {
+      const promotionId = f.snapshot().promotionId;
+      const holds = await Promise.all(
+        Array.from({ length: 30 }, (_, i) =>
+          f.request('hold', { orderId: `n${i}`, promotionId, shopperId: `n${i}`, lines: [{ sku: 'HOT', quantity: 1 }] }),
+        ),
+      );
+      expect(holds.every((h) => h.ok)).toBe(true);
+      await waitFor(async () => (await f.request('stock', { promotionId })).products[0].held === 0, { what: 'all reaped' });
+      await new Promise((r) => setTimeout(r, 300)); // a few more reaper rounds on both nodes
+      expect((await f.request('stock', { promotionId })).products[0]).toMatchObject({ available: 40, held: 0, confirmed: 0 });
+    } finally {
+      await running.stop();
+    }
   });
 
   it('ends every hold confirmed or expired, never both', async () => {

@@ -125,6 +125,22 @@ describe('holds over NATS request/reply', () => {
     expect(nope).toMatchObject({ ok: false, outcome: 'PROMOTION_NOT_FOUND' });
   });
 
+  it('keeps one shopper within the limit even when their orders race', async () => {
+    const snap = f.snapshot({
+      promotionId: 'greedy',
+      products: [{ sku: 'A', name: 'A', priceCents: 100, stock: 100, perShopperLimit: 2 }],
+    });
+    await f.apply(snap);
+    const replies = await Promise.all(
+      Array.from({ length: 60 }, (_, i) =>
+        f.request('hold', { orderId: `g${i}`, promotionId: 'greedy', shopperId: 'greedy', lines: [{ sku: 'A', quantity: 1 }] }),
+      ),
+    );
+    expect(replies.filter((r) => r.ok).length).toBe(2);
+    expect(replies.filter((r) => !r.ok).every((r) => r.outcome === 'LIMIT_EXCEEDED')).toBe(true);
+    expect(await stockOf('greedy', 'A')).toMatchObject({ available: 98, held: 2 });
+  });
+
   it('answers bad payloads with INVALID and leaves stock untouched', async () => {
     const snap = f.snapshot({ promotionId: 'bad', products: [{ sku: 'A', name: 'A', priceCents: 100, stock: 5, perShopperLimit: 5 }] });
     await f.apply(snap);
