@@ -10,6 +10,7 @@ import { startPromotionsConsumer } from './adapters/nats/promotions-consumer.js'
 import { subscribeHandlers } from './adapters/nats/request-handlers.js';
 import { startStockStatusPublisher } from './adapters/nats/stock-status.publisher.js';
 import { ensureInventoryStreams } from './adapters/nats/streams.js';
+import { listPromotions } from './adapters/db/promotion.repository.js';
 import { createInventoryStore, type InventoryStore } from './adapters/redis/inventory.store.js';
 import { type InventoryKeys, inventoryKeys } from './adapters/redis/keys.js';
 import { registerScripts } from './adapters/redis/scripts.js';
@@ -124,6 +125,21 @@ export async function startInventory(inv: Inventory, opts: StartOptions = {}) {
     intervalMs: c.REPUBLISH_INTERVAL_MS,
     publishTimeoutMs: c.PUBLISH_TIMEOUT_MS,
   });
+  // Redis came back (reconnect): if it lost a promotion (restart without persistence, failover to
+  // an empty replica), rebuild from Postgres at once instead of answering PROMOTION_NOT_FOUND.
+  const restoreIfLost = async () => {
+    for (const p of await listPromotions(inv.db)) {
+      if (!(await inv.redis.exists(inv.keys.promotion(p.promotionId).meta))) {
+        inv.logger.warn({ promotionId: p.promotionId }, 'redis lost promotion state; rebuilding from Postgres');
+        await inv.rebuild();
+        return;
+      }
+    }
+  };
+  const onRedisReady = () => {
+    restoreIfLost().catch((err: unknown) => inv.logger.error({ err }, 'restoring lost redis state failed'));
+  };
+  inv.redis.on('ready', onRedisReady);
   let reconcileTimer: NodeJS.Timeout | undefined;
   if (c.RECONCILE_INTERVAL_MS > 0) {
     reconcileTimer = setInterval(() => {
@@ -139,6 +155,7 @@ export async function startInventory(inv: Inventory, opts: StartOptions = {}) {
     republisher,
     stop: async () => {
       clearInterval(reconcileTimer);
+      inv.redis.off('ready', onRedisReady);
       await handlers.stop();
       reaper.stop();
       republisher.stop();
