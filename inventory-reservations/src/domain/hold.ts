@@ -31,3 +31,9 @@ export function replayOutcome(state: string): 'OK' | 'HOLD_EXPIRED' | 'HOLD_RELE
 export interface HeldLine extends OrderLine {
   unitPriceCents: number;
 }
+
+/**
+ * Promotion ids become NATS subject tokens and sit inside a Redis hash tag: no dots, wildcards,
+ * spaces or braces.
+ */
+export const PROMOTION_ID = /^[A-Za-z0-9_-]{1,64}$/;

@@ -1,4 +1,4 @@
-import { AppError } from '@flashgate/shared/errors';
+import { AppError, dependencyUnavailable } from '@flashgate/shared/errors';
 import { type AppEnv, parseParams } from '@flashgate/shared/http';
 import type { Hono } from 'hono';
 import { z } from 'zod';
@@ -25,7 +25,9 @@ const promotionParams = z.object({
 export function mountRoutes(app: Hono<AppEnv>, d: RouteDeps): void {
   app.get('/promotions/:id/stock', async (c) => {
     const { id } = parseParams(c.req.param(), promotionParams);
-    const products = await d.store.stock(id);
+    const products = await d.store.stock(id).catch((err: unknown) => {
+      throw dependencyUnavailable('redis', err);
+    });
     if (!products) throw new AppError('PROMOTION_NOT_FOUND', `no promotion ${id}`, { status: 404 });
     return c.json({
       promotionId: id,

@@ -39,13 +39,16 @@ describe('Redis down, then back empty', () => {
     await server.kill();
     const down = await f.request('hold', { orderId: 'x', promotionId, shopperId: 'x', lines: [{ sku: 'HOT', quantity: 1 }] });
     expect(down).toMatchObject({ ok: false, outcome: 'UNAVAILABLE' });
+    const app = buildApp({ ...f.inv, inventory: f.inv });
+    const stockDown = await app.request(`/promotions/${promotionId}/stock`);
+    expect(stockDown.status).toBe(503);
+    expect(((await stockDown.json()) as any).error.code).toBe('DEPENDENCY_UNAVAILABLE');
 
     server = await startRedis({ dir, port: server.port }); // empty: no persistence
     // The service notices on reconnect and rebuilds from Postgres by itself…
     await waitFor(async () => (await f.request('stock', { promotionId })).ok, { timeoutMs: 10_000, what: 'restored' });
     expect((await f.request('stock', { promotionId })).products[0]).toMatchObject({ available: 2, held: 0, confirmed: 4 });
     // …and an operator can rebuild on demand (idempotent).
-    const app = buildApp({ ...f.inv, inventory: f.inv });
     const res = await app.request('/admin/rebuild', { method: 'POST', headers: { authorization: 'Bearer test-admin-token-0123456789' } });
     expect(res.status).toBe(200);
     expect((await f.request('stock', { promotionId })).products[0]).toMatchObject({ available: 2, held: 0, confirmed: 4 });

@@ -151,6 +151,8 @@ describe('holds over NATS request/reply', () => {
       { orderId: 'x', promotionId: 'bad', shopperId: 's', lines: [{ sku: 'A', quantity: 0 }] },
       { orderId: 'x', promotionId: 'bad', shopperId: 's', lines: [{ sku: 'A', quantity: -3 }] },
       { orderId: 'x', promotionId: 'bad', shopperId: 's', lines: [{ sku: 'A', quantity: 1.5 }] },
+      { orderId: 'x', promotionId: 'bad.*', shopperId: 's', lines: [{ sku: 'A', quantity: 1 }] },
+      { orderId: 'x', promotionId: 'bad}', shopperId: 's', lines: [{ sku: 'A', quantity: 1 }] },
     ];
     for (const body of bad) {
       const r = await f.request('hold', body);

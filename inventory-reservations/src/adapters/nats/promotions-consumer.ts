@@ -2,6 +2,7 @@ import { type NatsNames, type PromotionSnapshot, promotionSnapshotSchema } from 
 import type { Logger } from '@flashgate/shared/logger';
 import type { ConsumerMessages, JetStreamClient } from '@nats-io/jetstream';
 import type { Kysely } from 'kysely';
+import { PROMOTION_ID } from '../../domain/hold.js';
 import type { InventoryMetrics } from '../../metrics.js';
 import { applySnapshotToLedger } from '../db/promotion.repository.js';
 import type { InventoryStore } from '../redis/inventory.store.js';
@@ -67,6 +68,7 @@ export async function startPromotionsConsumer(o: {
       try {
         const parsed = promotionSnapshotSchema.safeParse(JSON.parse(new TextDecoder().decode(m.data)));
         if (!parsed.success) throw new Error(parsed.error.message);
+        if (!PROMOTION_ID.test(parsed.data.promotionId)) throw new Error(`unusable promotionId "${parsed.data.promotionId}"`);
         snap = parsed.data;
       } catch (err) {
         o.metrics.snapshots.inc({ result: 'invalid' });

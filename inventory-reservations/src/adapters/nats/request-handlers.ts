@@ -16,7 +16,7 @@ import type { Logger } from '@flashgate/shared/logger';
 import type { JetStreamClient } from '@nats-io/jetstream';
 import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node';
 import type { z } from 'zod';
-import { holdFailureMessages, mergeLines, replayOutcome } from '../../domain/hold.js';
+import { holdFailureMessages, mergeLines, PROMOTION_ID, replayOutcome } from '../../domain/hold.js';
 import type { InventoryMetrics } from '../../metrics.js';
 import type { InventoryStore } from '../redis/inventory.store.js';
 import { publishConfirmedOrder } from './order-publisher.js';
@@ -48,6 +48,10 @@ function parse<S extends z.ZodType>(m: Msg, schema: S): { ok: true; value: z.out
   }
   const r = schema.safeParse(raw);
   if (!r.success) return { ok: false, message: r.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ') };
+  const promotionId = (r.data as { promotionId?: unknown }).promotionId;
+  if (typeof promotionId === 'string' && !PROMOTION_ID.test(promotionId)) {
+    return { ok: false, message: 'promotionId: only letters, digits, "_" and "-" are allowed' };
+  }
   return { ok: true, value: r.data };
 }
 
