@@ -78,7 +78,10 @@ export class KeyRing implements AdmissionSigner {
   async #rotate(force: boolean): Promise<StoredSigningKey | undefined> {
     let now = this.#now();
     // `now` is read again under the lock: a decision on a time from before another node's insert would miss its key.
-    const decide = (keys: StoredSigningKey[]) => planRotation(keys, (now = this.#now()), this.#opts.policy, force);
+    const decide = (keys: StoredSigningKey[]) => {
+      now = this.#now();
+      return planRotation(keys, now, this.#opts.policy, force);
+    };
     const created = await this.#opts.repo.rotate(decide, generateKey, () => now);
     await this.reload();
     if (created) {
