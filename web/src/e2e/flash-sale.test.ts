@@ -1,4 +1,4 @@
-import type { Page } from 'playwright-core';
+import type { Page, WebSocketRoute } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { type E2eStack, localInput, startE2eStack } from './fixture.js';
 
@@ -235,10 +235,11 @@ describe('flash sale in the browser', () => {
     await expect
       .poll(() => admin.page.locator('#stock tr[data-sku="CAP-1"] td[data-col="available"]').textContent(), { timeout: 10_000 })
       .toBe('4');
+    await stack.screenshot(admin.page, 'admin-dashboard');
+    // Queue figures come from the waiting room's stats endpoint (GET /admin/promotions/:id/stats).
     await expect
       .poll(async () => Number(await admin.page.locator('[data-series="admitted"]').getAttribute('data-value')), { timeout: 10_000 })
       .toBeGreaterThanOrEqual(2);
-    await stack.screenshot(admin.page, 'admin-dashboard');
 
     await Promise.all(bots.map((x) => x.stop()));
     for (const s of [a, b, admin]) await s.context.close();
@@ -246,24 +247,7 @@ describe('flash sale in the browser', () => {
 
   it('a sale that sells out: the second shopper is told at hold time, and newcomers see the sold-out state', async () => {
     onTestFailed(() => stack.dumpPages('soldout'));
-    const now = Date.now();
-    const res = await fetch(`${stack.waitingRoomUrl}/admin/promotions`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${stack.adminToken}`, 'content-type': 'application/json' },
-      body: JSON.stringify({
-        name: 'Last lamp',
-        prequeueOpensAt: new Date(now + 500).toISOString(),
-        windowStart: new Date(now + 2_000).toISOString(),
-        windowEnd: new Date(now + 30 * 60_000).toISOString(),
-        products: [{ sku: 'LAMP-1', name: 'Desk lamp', priceCents: 9_900_000, stock: 1, perShopperLimit: 1 }],
-        admissionRatePerSec: 5,
-        maxActiveShoppers: 10,
-        tokenTtlSeconds: 120,
-        graceSeconds: 10,
-      }),
-    });
-    expect(res.status).toBe(201);
-    const { id: promotionId } = (await res.json()) as { id: string };
+    const promotionId = await createByApi({ name: 'Last lamp', startInMs: 2_000, rate: 5, stock: 1 });
     await new Promise((r) => setTimeout(r, 2_500));
 
     const c = await stack.shopper();
@@ -293,4 +277,70 @@ describe('flash sale in the browser', () => {
     await stack.screenshot(e.page, 'queue-sold-out-phone');
     for (const s of [c, d, e]) await s.context.close();
   }, 45_000);
+
+  it('a dropped connection shows "reconnecting", falls back to polling and comes back, keeping the same place', async () => {
+    onTestFailed(() => stack.dumpPages('reconnect'));
+    const promotionId = await createByApi({ name: 'Night owl', startInMs: 1_000, rate: 0.5, stock: 5 });
+    await new Promise((r) => setTimeout(r, 1_500));
+    const bots = Array.from({ length: 6 }, () => pollingShopper(promotionId));
+    await new Promise((r) => setTimeout(r, 500));
+
+    const f = await stack.shopper({ mobile: true });
+    // The shopper's socket goes through a switch: 'pass' reaches the server, 'refuse' drops at once.
+    let mode: 'pass' | 'refuse' = 'pass';
+    const sockets: WebSocketRoute[] = [];
+    await f.page.routeWebSocket(/\/queue\/[^/]+\/ws$/, (ws) => {
+      if (mode === 'refuse') {
+        void ws.close({ code: 4001, reason: 'network down (test)' });
+        return;
+      }
+      ws.connectToServer();
+      sockets.push(ws);
+    });
+    await f.page.goto(`${stack.waitingRoomUrl}/queue/${promotionId}`);
+    const ticket = await f.page.waitForFunction(() => document.body.dataset.ticket || null).then((h) => h.jsonValue());
+    await f.page.locator('#panel-waiting').waitFor({ state: 'visible' });
+    await expect.poll(async () => Number(await f.page.locator('#position').textContent())).toBeGreaterThan(0);
+    const first = Number(await f.page.locator('#position').textContent());
+    expect(first).toBeGreaterThan(2);
+
+    mode = 'refuse';
+    for (const ws of sockets) await ws.close({ code: 4001, reason: 'network down (test)' });
+    await f.page.getByText('Connection lost — reconnecting…').waitFor();
+    await stack.screenshot(f.page, 'queue-reconnecting-phone');
+    await f.page.getByText('Live updates unavailable — checking every few seconds').waitFor();
+    // Polling keeps the same place, and the position still falls.
+    await expect.poll(async () => Number(await f.page.locator('#position').textContent()), { timeout: 10_000 }).toBeLessThan(first);
+    expect(await f.page.locator('body').getAttribute('data-ticket')).toBe(ticket);
+
+    mode = 'pass';
+    await expect.poll(() => f.page.locator('body').getAttribute('data-connection'), { timeout: 15_000 }).toBe('live');
+    expect(await f.page.locator('#conn').isVisible()).toBe(false);
+    expect(await f.page.locator('body').getAttribute('data-ticket')).toBe(ticket);
+    await f.page.waitForURL(`${stack.waitingRoomUrl}/checkout/${promotionId}`, { timeout: 20_000 });
+    expect(await f.page.evaluate((id) => sessionStorage.getItem(`flashgate.admission.${id}`), promotionId)).toContain('"token"');
+    await Promise.all(bots.map((x) => x.stop()));
+    await f.context.close();
+  }, 45_000);
 });
+
+async function createByApi(p: { name: string; startInMs: number; rate: number; stock: number }): Promise<string> {
+  const now = Date.now();
+  const res = await fetch(`${stack.waitingRoomUrl}/admin/promotions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${stack.adminToken}`, 'content-type': 'application/json' },
+    body: JSON.stringify({
+      name: p.name,
+      prequeueOpensAt: new Date(now + 300).toISOString(),
+      windowStart: new Date(now + p.startInMs).toISOString(),
+      windowEnd: new Date(now + 30 * 60_000).toISOString(),
+      products: [{ sku: 'LAMP-1', name: 'Desk lamp', priceCents: 9_900_000, stock: p.stock, perShopperLimit: 1 }],
+      admissionRatePerSec: p.rate,
+      maxActiveShoppers: 10,
+      tokenTtlSeconds: 120,
+      graceSeconds: 10,
+    }),
+  });
+  expect(res.status).toBe(201);
+  return ((await res.json()) as { id: string }).id;
+}
