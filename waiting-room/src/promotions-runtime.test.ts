@@ -143,5 +143,7 @@ describe('stock hand-off to inventory (JetStream snapshots)', () => {
     expect(stateAfter.last_seq).toBe(stateBefore.last_seq);
     expect(stateAfter.messages).toBe(stateBefore.messages);
     expect((await latest('again'))?.seq).toBe(before?.seq);
+    const metrics = await b.metrics.registry.metrics();
+    expect(metrics).toMatch(/promotion_snapshots_total\{result="duplicate",service="waiting-room"\} [1-9]/);
   });
 });

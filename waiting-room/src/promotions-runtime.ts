@@ -1,6 +1,6 @@
 import { natsNames } from '@flashgate/shared/contracts';
 import type { Logger } from '@flashgate/shared/logger';
-import type { ServiceMetrics } from '@flashgate/shared/metrics';
+import { Counter, type ServiceMetrics } from '@flashgate/shared/metrics';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Kysely } from 'kysely';
 import { PromotionRepository } from './adapters/db/promotion.repository.js';
@@ -57,7 +57,22 @@ export function createPromotionsRuntime(deps: {
   const onError = (err: unknown, context: string) => logger.warn({ err: (err as Error)?.message ?? String(err) }, context);
   const repo = new PromotionRepository(deps.db);
   const changes = new NatsPromotionChanges(deps.nc, names, onError);
-  const snapshots = new PromotionSnapshotPublisher(deps.nc, names);
+  const snapshotCounter =
+    deps.metrics &&
+    new Counter({
+      name: 'promotion_snapshots_total',
+      help: 'Promotion snapshots sent to JetStream, by result (stored, duplicate = dropped by msgID, failed)',
+      labelNames: ['result'] as const,
+      registers: [deps.metrics.registry],
+    });
+  const keysCreated =
+    deps.metrics &&
+    new Counter({
+      name: 'admission_signing_keys_created_total',
+      help: 'Admission signing keys this node created (scheduled or on-demand rotation)',
+      registers: [deps.metrics.registry],
+    });
+  const snapshots = new PromotionSnapshotPublisher(deps.nc, names, (result) => snapshotCounter?.inc({ result }));
   const directory = new CachedPromotionDirectory({ source: repo, feed: changes, refreshMs: config.PROMOTION_REFRESH_MS, onError });
   const service = new PromotionService({
     store: repo,
@@ -78,6 +93,7 @@ export function createPromotionsRuntime(deps: {
     refreshMs: Math.min(10_000, Math.max(100, Math.floor(publishAheadMs / 4))),
     logger,
     clock: deps.clock,
+    onCreated: () => keysCreated?.inc(),
   });
   if (deps.metrics) registerPromotionStateGauge(deps.metrics.registry, () => directory.list(), deps.clock);
 

@@ -16,6 +16,8 @@ export interface KeyRingOptions {
   /** How often the ring reloads keys and checks whether a rotation is due; must be well under publish-ahead. */
   refreshMs: number;
   clock?: () => Date;
+  /** Told of every key this node created (for a counter). */
+  onCreated?: () => void;
 }
 
 export interface Jwks {
@@ -85,6 +87,7 @@ export class KeyRing implements AdmissionSigner {
     const created = await this.#opts.repo.rotate(decide, generateKey, () => now);
     await this.reload();
     if (created) {
+      this.#opts.onCreated?.();
       this.#opts.logger.info({ kid: created.kid, activatesAt: created.activatesAt.toISOString() }, 'admission signing key created');
     }
     return created;
