@@ -70,6 +70,23 @@ describe('holds over NATS request/reply', () => {
     sub.unsubscribe();
   });
 
+  it('never holds more units than the stock when racing orders ask for different quantities', async () => {
+    const snap = f.snapshot({
+      promotionId: 'mixed',
+      products: [{ sku: 'HOT', name: 'Hot', priceCents: 100, stock: 25, perShopperLimit: 3 }],
+    });
+    await f.apply(snap);
+    const replies = await Promise.all(
+      Array.from({ length: 300 }, (_, i) =>
+        f.request('hold', { orderId: `q${i}`, promotionId: 'mixed', shopperId: `q${i}`, lines: [{ sku: 'HOT', quantity: 1 + (i % 3) }] }),
+      ),
+    );
+    const units = replies.filter((r) => r.ok).reduce((n, r) => n + r.lines[0].quantity, 0);
+    expect(units).toBeLessThanOrEqual(25);
+    expect(units).toBeGreaterThanOrEqual(23); // the last unit(s) can only go to an order small enough
+    expect(await stockOf('mixed', 'HOT')).toMatchObject({ available: 25 - units, held: units });
+  });
+
   it('holds the same orderId once, even when the retries race', async () => {
     const snap = f.snapshot({ promotionId: 'idem', products: [{ sku: 'A', name: 'A', priceCents: 100, stock: 50, perShopperLimit: 50 }] });
     await f.apply(snap);
