@@ -267,7 +267,8 @@ interface Series {
 let selected: string | null = null;
 let series: Series | null = null;
 let pollTimer: ReturnType<typeof setTimeout> | undefined;
-let lastConfirmed: { count: number; at: number } | null = null;
+/** (time, units sold) samples of the last few seconds, for a smoothed sales rate. */
+let soldHistory: { count: number; at: number }[] = [];
 
 /** Reads a figure from the stats answer under any of the names the waiting room may use. */
 function num(obj: Record<string, unknown>, ...keys: string[]): number {
@@ -280,7 +281,7 @@ function num(obj: Record<string, unknown>, ...keys: string[]): number {
 
 function selectPromotion(id: string): void {
   selected = id;
-  lastConfirmed = null;
+  soldHistory = [];
   $.detail.hidden = false;
   $.detail.dataset.promotion = id;
   setText($.detailId, id);
@@ -347,8 +348,11 @@ async function poll(): Promise<void> {
     // Orders per second from how fast confirmed units grow between two polls.
     const now = Date.now();
     const confirmed = sum('confirmed');
-    if (lastConfirmed) s.orders.push(Math.max(0, (confirmed - lastConfirmed.count) / ((now - lastConfirmed.at) / 1000)));
-    lastConfirmed = { count: confirmed, at: now };
+    // Units sold per second over the last ~5 s (one poll apart is too jumpy to read).
+    soldHistory.push({ count: confirmed, at: now });
+    while (soldHistory.length > 2 && now - (soldHistory[0]?.at ?? now) > 5_000) soldHistory.shift();
+    const oldest = soldHistory[0];
+    if (oldest && now > oldest.at) s.orders.push(Math.max(0, (confirmed - oldest.count) / ((now - oldest.at) / 1000)));
     $.stock.replaceChildren(
       ...products.map((p) =>
         h(
@@ -362,7 +366,11 @@ async function poll(): Promise<void> {
       ),
     );
   }
-  if (promo.ok) renderState(promo.body);
+  if (promo.ok) {
+    renderState(promo.body);
+    const cell = $.list.querySelector(`tr[data-promotion="${CSS.escape(id)}"] td[data-col="state"]`);
+    if (cell) setText(cell, stateOf(promo.body));
+  }
   pollTimer = setTimeout(() => void poll(), 1_000);
 }
 

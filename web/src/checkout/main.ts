@@ -16,6 +16,8 @@ interface StockProduct {
   priceCents: number;
   perShopperLimit: number;
   available: number;
+  /** Units in other shoppers' holds: they come back if those shoppers do not pay in time. */
+  held?: number;
 }
 interface HeldOrder {
   orderId: string;
@@ -30,6 +32,7 @@ const els = {
   alert: byId('alert'),
   pick: byId('panel-pick'),
   products: byId('products'),
+  stockNote: byId('stock-note'),
   holdBtn: byId<HTMLButtonElement>('hold'),
   held: byId('panel-held'),
   heldLabel: byId('held-label'),
@@ -63,6 +66,7 @@ const idemKey = `flashgate.idem.${promotionId}`;
 let products: StockProduct[] = [];
 let current: HeldOrder | null = null;
 let busy = false;
+let stockTimer: ReturnType<typeof setTimeout> | undefined;
 
 function alert(text: string, kind: 'error' | 'ok' = 'error'): void {
   els.alert.className = `alert ${kind}`;
@@ -157,7 +161,16 @@ function renderProducts(): void {
     );
   }
   els.holdBtn.disabled = !anyLeft;
-  if (!anyLeft && products.length > 0) finish(t.soldOutTitle, t.soldOutBody, 'sold_out');
+  clearTimeout(stockTimer);
+  setText(els.stockNote, '');
+  if (anyLeft || products.length === 0) return;
+  if (products.some((p) => (p.held ?? 0) > 0)) {
+    // Not final yet: watch for released holds until they are paid for or come back.
+    setText(els.stockNote, t.allHeld);
+    stockTimer = setTimeout(() => {
+      if (!current && !els.pick.hidden) void loadStock();
+    }, 2_000);
+  } else finish(t.soldOutTitle, t.soldOutBody, 'sold_out');
 }
 
 function chosenLines(): { sku: string; quantity: number }[] {

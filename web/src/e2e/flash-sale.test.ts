@@ -264,11 +264,15 @@ describe('flash sale in the browser', () => {
     await d.page.locator('li[data-sku="LAMP-1"] select').selectOption('1');
     await d.page.getByRole('button', { name: 'Hold my items' }).click();
     await d.page.getByText('Sorry, Desk lamp just sold out.').waitFor();
-    await d.page.getByRole('heading', { name: 'Sold out' }).waitFor();
-    await stack.screenshot(d.page, 'checkout-sold-out-en');
+    // C has not paid yet, so it is not final: D is told the lamp may come back.
+    await d.page.getByText('Everything left is in other shoppers’ carts right now.', { exact: false }).waitFor();
+    await stack.screenshot(d.page, 'checkout-all-held-en');
 
     await c.page.getByRole('button', { name: 'Pay and confirm' }).click();
     await c.page.getByRole('heading', { name: 'Order confirmed' }).waitFor({ timeout: 10_000 });
+    // Paid: D's page, still watching, now says sold out.
+    await d.page.getByRole('heading', { name: 'Sold out' }).waitFor();
+    await stack.screenshot(d.page, 'checkout-sold-out-en');
 
     // A newcomer is not queued for nothing: the queue page shows the sale as sold out.
     const e = await stack.shopper({ mobile: true });

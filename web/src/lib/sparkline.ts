@@ -14,6 +14,7 @@ export function sparkline(label: string, format: (v: number) => string = (v) => 
   const samples: number[] = [];
   const value = document.createElement('div');
   value.className = 'value';
+  value.textContent = '—';
   const title = document.createElement('div');
   title.className = 'hint';
   title.textContent = label;
