@@ -201,6 +201,6 @@ export class QueueLeader {
       gone: { from: f.head, bucketSize: f.bucketSize, counts: f.gone },
       windowStart: p.windowStart.toISOString(),
     };
-    await this.d.store.publish(this.d.promotionId, { kind: 'tick', tick });
+    await this.d.store.publish(this.d.promotionId, { kind: 'tick', tick, active: f.active });
   }
 }

@@ -39,7 +39,7 @@ export interface AdmissionCandidate {
 
 /** Events every node hears for every promotion (one publish, fan-out to all nodes). */
 export type QueueEvent =
-  | { kind: 'tick'; tick: TickFrame }
+  | { kind: 'tick'; tick: TickFrame /** live admissions (for metrics; not sent to clients) */; active?: number }
   | { kind: 'admitted'; admissions: Array<{ shopperId: string } & StoredAdmission> }
   | { kind: 'drawn'; at: number };
 

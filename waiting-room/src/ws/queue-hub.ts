@@ -127,6 +127,7 @@ export class QueueHub {
   private onEvent(promotionId: string, event: QueueEvent): void {
     switch (event.kind) {
       case 'tick':
+        if (event.active !== undefined) this.metrics?.activeAdmitted.set({ promotion: promotionId }, event.active);
         this.onTick(promotionId, event.tick);
         break;
       case 'admitted':
@@ -161,13 +162,20 @@ export class QueueHub {
     if (!conns) return;
     const data = Buffer.from(JSON.stringify(tick)); // once per promotion, not per socket
     const missed: QueueConn[] = [];
+    const unticketed: QueueConn[] = [];
     for (const conn of conns) {
       if (conn.admitted) continue;
       this.send(conn, data, true);
+      if (conn.resolving) continue;
       // A shopper past the head whose admission notice this node did not hear (e.g. a pub/sub blip).
-      if (conn.ticket !== null && conn.ticket <= tick.admittedThrough && !conn.resolving) missed.push(conn);
+      if (conn.ticket !== null && conn.ticket <= tick.admittedThrough) missed.push(conn);
+      // A pre-queue shopper whose drawn ticket this node did not hear of.
+      if (conn.ticket === null && (tick.state === 'waiting' || tick.state === 'paused')) unticketed.push(conn);
     }
     if (missed.length > 0) void this.resolveMissed(promotionId, missed);
+    if (unticketed.length > 0) {
+      void this.sendTickets(promotionId, unticketed).catch((err) => this.logger.warn({ err, promotionId }, 'ticket lookup failed'));
+    }
     if (isFinalState(tick.state)) {
       setTimeout(() => {
         for (const conn of this.byPromotion.get(promotionId) ?? []) {
@@ -201,18 +209,27 @@ export class QueueHub {
 
   /** After the pre-queue draw: one batched lookup for this node's pre-queue sockets, then `ticket` frames. */
   private async sendDrawnTickets(promotionId: string): Promise<void> {
-    const pending = [...(this.byPromotion.get(promotionId) ?? [])].filter((c) => c.ticket === null && !c.admitted);
-    const tickets = await this.store.ticketsOf(
-      promotionId,
-      pending.map((c) => c.shopperId),
-    );
-    const at = Date.now();
-    pending.forEach((conn, i) => {
-      const ticket = tickets[i];
-      if (ticket === null || ticket === undefined) return;
-      conn.ticket = ticket;
-      this.sendFrame(conn, { type: 'ticket', ticket, at });
-    });
+    const pending = [...(this.byPromotion.get(promotionId) ?? [])].filter((c) => c.ticket === null && !c.admitted && !c.resolving);
+    await this.sendTickets(promotionId, pending);
+  }
+
+  private async sendTickets(promotionId: string, pending: QueueConn[]): Promise<void> {
+    for (const c of pending) c.resolving = true;
+    try {
+      const tickets = await this.store.ticketsOf(
+        promotionId,
+        pending.map((c) => c.shopperId),
+      );
+      const at = Date.now();
+      pending.forEach((conn, i) => {
+        const ticket = tickets[i];
+        if (ticket === null || ticket === undefined || conn.ticket !== null) return;
+        conn.ticket = ticket;
+        this.sendFrame(conn, { type: 'ticket', ticket, at });
+      });
+    } finally {
+      for (const c of pending) c.resolving = false;
+    }
   }
 
   private async refreshPresence(): Promise<void> {
