@@ -32,7 +32,7 @@ export const OPTION_SPECS = {
   'waiting-room-nodes': {
     type: 'string',
     placeholder: 'N',
-    help: 'waiting-room nodes to start with the local stack (default: one per 15,000 shoppers)',
+    help: 'waiting-room nodes (each a cluster of WORKERS processes) to start with the local stack (default: one per 15,000 shoppers per process)',
   },
   targets: {
     type: 'string',

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { clockTicks } from './clock-ticks.js';
 
 /**
@@ -20,9 +20,49 @@ export class ProcessWatcher {
     { name: string; rssPeakBytes: number; cpuPeakPercent: number; cpuSumPercent: number; samples: number }
   >();
 
-  constructor(private readonly procs: Array<{ pid: number; name: string }>) {}
+  private readonly procs: Array<{ pid: number; name: string }>;
+
+  constructor(roots: Array<{ pid: number; name: string }>) {
+    this.procs = [...roots];
+  }
+
+  /**
+   * A service may be a tree (waiting-room's cluster primary forks its workers): every descendant of
+   * a watched process is watched too, named after its root.
+   */
+  private adoptChildren(): void {
+    const parentOf = new Map<number, number>();
+    let entries: string[];
+    try {
+      entries = readdirSync('/proc').filter((e) => /^\d+$/.test(e));
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      try {
+        const stat = readFileSync(`/proc/${e}/stat`, 'utf8');
+        parentOf.set(Number(e), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+      } catch {
+        // exited meanwhile
+      }
+    }
+    const known = new Map(this.procs.map((p) => [p.pid, p.name]));
+    let added = true;
+    while (added) {
+      added = false;
+      for (const [pid, ppid] of parentOf) {
+        const parentName = known.get(ppid);
+        if (parentName === undefined || known.has(pid)) continue;
+        const name = `${parentName.split('/')[0]}/worker ${pid}`;
+        known.set(pid, name);
+        this.procs.push({ pid, name });
+        added = true;
+      }
+    }
+  }
 
   sample(): ProcessSample[] {
+    this.adoptChildren();
     const out: ProcessSample[] = [];
     const now = performance.now();
     for (const { pid, name } of this.procs) {

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '@flashgate/infra/servers';
 import { REPO_ROOT, startLocalStack } from '@flashgate/infra/stack';
@@ -21,7 +22,10 @@ export interface Targets {
 
 export async function resolveTargets(opts: BenchOptions, env: NodeJS.ProcessEnv, log: (l: string) => void): Promise<Targets> {
   if (opts.targets.length > 0) return givenTargets(opts);
-  const nodes = opts.waitingRoomNodes ?? Math.max(1, Math.ceil(opts.shoppers / 15_000));
+  // Each waiting-room node is a cluster of WORKERS processes (default one per core); every process must
+  // stay under the 20,000 open files allowed here, so about 15,000 shoppers per process.
+  const perNode = Number(env.WORKERS) > 0 ? Number(env.WORKERS) : availableParallelism();
+  const nodes = opts.waitingRoomNodes ?? Math.max(1, Math.ceil(opts.shoppers / (15_000 * perNode)));
   const stackEnv: NodeJS.ProcessEnv = {
     ...env,
     LOG_LEVEL: env.LOG_LEVEL ?? 'warn',
