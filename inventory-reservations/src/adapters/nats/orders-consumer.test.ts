@@ -1,3 +1,5 @@
+import { freePort } from '@flashgate/infra/servers';
+import { createDb } from '@flashgate/shared/clients';
 import { waitFor } from '@flashgate/shared/testing';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -110,6 +112,39 @@ describe('orders → Postgres consumer', () => {
     expect(await countOrders(f.inv.db, 'redeliver')).toBe(1);
     const ledger = await sql<{ confirmed: number }>`select confirmed from stock_ledger where promotion_id = 'redeliver'`.execute(f.inv.db);
     expect(ledger.rows[0]?.confirmed).toBe(2);
+  });
+
+  it('naks with a delay while Postgres is unreachable, dead-letters nothing, and writes everything once it is back', async () => {
+    const snap = f.snapshot({
+      promotionId: 'transient',
+      products: [{ sku: 'HOT', name: 'Hot', priceCents: 100, stock: 10, perShopperLimit: 1 }],
+    });
+    await f.apply(snap);
+    await confirmMany('transient', 4, 't');
+    const deadBefore = await metric('inventory_orders_dead_lettered_total');
+    // A real connection failure: nothing listens on this port.
+    const unreachable = createDb(`postgres://postgres@127.0.0.1:${await freePort()}/nowhere`, { max: 1 });
+    const broken = await startOrdersConsumer({
+      js: f.running.js,
+      names: f.inv.names,
+      db: unreachable,
+      metrics: f.inv.inventoryMetrics,
+      logger: f.inv.logger,
+      batchSize: 100,
+      batchWaitMs: 20,
+      nakDelayMs: 200,
+    });
+    await waitFor(async () => (await metric('inventory_order_batch_retries_total')) >= 2, { timeoutMs: 10_000, what: 'retries' });
+    await broken.stop();
+    await unreachable.destroy();
+    expect(await countOrders(f.inv.db, 'transient')).toBe(0);
+    const healthy = await consumer();
+    await waitFor(async () => (await countOrders(f.inv.db, 'transient')) === 4 && (await drained()), {
+      timeoutMs: 10_000,
+      what: 'drained',
+    });
+    await healthy.stop();
+    expect(await metric('inventory_orders_dead_lettered_total')).toBe(deadBefore);
   });
 
   it('terminates poison messages into the dead-letter subject with a metric, and writes the rest', async () => {
