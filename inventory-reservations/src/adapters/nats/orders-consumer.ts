@@ -35,6 +35,9 @@ export function isTransient(err: unknown): boolean {
   const e = err as { code?: string; message?: string };
   const code = String(e?.code ?? '');
   if (/^(08|40|53|57)/.test(code)) return true; // connection, serialization/deadlock, resources, shutdown
+  // Missing table/column/schema or permissions: a deployment problem, not a bad message — retry
+  // rather than dead-letter every order until someone runs the migration.
+  if (/^(42|3D|3F)/.test(code)) return true;
   if (/^E(CONNREFUSED|CONNRESET|PIPE|TIMEDOUT|HOSTUNREACH)$/.test(code)) return true;
   return /timeout|terminat|Connection|connect/i.test(String(e?.message ?? ''));
 }
