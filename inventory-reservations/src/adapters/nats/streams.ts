@@ -48,7 +48,12 @@ async function ensureDurable(jsm: JetStreamManager, stream: string, name: string
     await jsm.consumers.update(stream, name, { ack_wait: cfg.ack_wait, max_ack_pending: maxAckPending });
   } catch (err) {
     if (!/not found/i.test(String((err as Error).message))) throw err;
-    await jsm.consumers.add(stream, cfg);
+    try {
+      await jsm.consumers.add(stream, cfg);
+    } catch (addErr) {
+      // Another node created it between our info and add (same definition).
+      if (!/already (in use|exists)/i.test(String((addErr as Error).message))) throw addErr;
+    }
   }
 }
 
