@@ -88,7 +88,10 @@ try {
       c === 0 ? resolve() : reject(new Error('migrate failed')),
     ),
   );
-  server = spawn(process.execPath, [join(pkg, 'dist', 'cluster.js')], { env, stdio: ['ignore', 'inherit', 'inherit'] });
+  server = spawn(process.execPath, [join(pkg, 'dist', process.env.MEASURE_ENTRY ?? 'cluster.js')], {
+    env,
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
   for (let i = 0; ; i++) {
     if (
       (await fetch(`${url}/health/ready`)
@@ -152,6 +155,7 @@ try {
   ticks = 0;
   await sleep(5_000);
   const ticksPerSocketPerSec = ticks / N / 5;
+  const droppedTicks = await metric(url, 'wr_ws_dropped_updates_total');
   console.log(
     JSON.stringify(
       {
@@ -163,6 +167,8 @@ try {
         heapPerSocketKiB: Math.round((heap1 - heap0) / N / 102.4) / 10,
         workerRssMiB: Math.round(rss1 / 1048576),
         ticksPerSocketPerSec: Math.round(ticksPerSocketPerSec * 100) / 100,
+        droppedTicks,
+        loadAverage: (await import('node:os')).loadavg()[0],
       },
       null,
       2,
