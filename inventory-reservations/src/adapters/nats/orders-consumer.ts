@@ -48,6 +48,8 @@ export function isTransient(err: unknown): boolean {
  * are acked only after it commits. A transient failure naks the batch with a delay; any other
  * failure splits the batch so the one bad message is found, terminated and dead-lettered.
  */
+const decoder = new TextDecoder();
+
 export async function startOrdersConsumer(o: OrdersConsumerOptions): Promise<OrdersConsumer> {
   const consumer = await o.js.consumers.get(o.names.streams.orders, o.names.consumers.ordersToPostgres);
   const messages: ConsumerMessages = await consumer.consume({ max_messages: o.batchSize * 2, expires: 5_000 });
@@ -81,7 +83,14 @@ export async function startOrdersConsumer(o: OrdersConsumerOptions): Promise<Ord
     h.set('Fg-Dead-Detail', detail.replace(/\s+/g, ' ').slice(0, 500));
     h.set('Fg-Original-Subject', m.subject);
     h.set('Fg-Original-Sequence', String(m.seq));
-    await o.js.publish(o.names.subjects.orderDeadLetter, m.data, { headers: h });
+    try {
+      await o.js.publish(o.names.subjects.orderDeadLetter, m.data, { headers: h });
+    } catch (err) {
+      // Keep the message rather than drop it: it comes back and is dead-lettered when JetStream can.
+      o.logger.warn({ err, seq: m.seq }, 'dead-letter publish failed; nak');
+      m.nak(o.nakDelayMs);
+      return;
+    }
     // No reason text: nats-server 2.9 ignores '+TERM <reason>' (the message would come back).
     m.term();
     o.metrics.deadLetters.inc({ reason });
@@ -93,7 +102,7 @@ export async function startOrdersConsumer(o: OrdersConsumerOptions): Promise<Ord
     for (const m of batch) {
       let parsed: ReturnType<typeof orderConfirmedEventSchema.safeParse>;
       try {
-        parsed = orderConfirmedEventSchema.safeParse(JSON.parse(new TextDecoder().decode(m.data)));
+        parsed = orderConfirmedEventSchema.safeParse(JSON.parse(decoder.decode(m.data)));
       } catch (err) {
         await deadLetter(m, 'malformed', String(err));
         continue;
