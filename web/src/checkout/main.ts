@@ -103,10 +103,10 @@ function orderLines(order: HeldOrder): HTMLElement[] {
   ];
 }
 
-function tokenExpired(): void {
+function tokenExpired(invalid = false): void {
   if (promotionId) admission.clear(promotionId);
   sessionStorage.removeItem(orderKey);
-  finish(t.tokenExpired, '', 'token_expired');
+  finish(invalid ? t.tokenInvalid : t.tokenExpired, '', invalid ? 'token_invalid' : 'token_expired');
   els.back.hidden = false;
 }
 
@@ -114,8 +114,8 @@ const auth = () => ({ Authorization: `Bearer ${admission.get(promotionId ?? '')?
 
 /** Errors every gateway call can answer with; true when handled. */
 function commonError(status: number, error: ApiError): boolean {
-  if (status === 401 || error.code.startsWith('AUTH_')) {
-    tokenExpired();
+  if (status === 401 || error.code.startsWith('AUTH_') || error.code === 'PROMOTION_MISMATCH') {
+    tokenExpired(error.code !== 'AUTH_TOKEN_EXPIRED');
     return true;
   }
   return false;

@@ -61,6 +61,11 @@ async function schedule(
     products: { sku: string; name: string; price: number; stock: number; limit: number }[];
   },
 ): Promise<string> {
+  // Submitting an empty name is refused in the form, next to the field.
+  await page.getByLabel('Name', { exact: true }).fill('');
+  await page.getByRole('button', { name: 'Schedule', exact: true }).click();
+  await page.locator('[data-error-for="name"]').getByText('Required.').waitFor();
+  expect(await page.getByLabel('Name', { exact: true }).getAttribute('aria-invalid')).toBe('true');
   await page.getByLabel('Name', { exact: true }).fill(p.name);
   await page.getByLabel('Pre-queue opens').fill(await localInput(page, p.prequeueInMs));
   await page.getByLabel('Sale starts').fill(await localInput(page, p.startInMs));
@@ -181,6 +186,12 @@ describe('flash sale in the browser', () => {
     await admin.page.getByRole('button', { name: 'Apply' }).click();
     await admin.page.getByText('Saved.').waitFor();
     await expect.poll(() => admin.page.locator('#detail').getAttribute('data-state')).toBe('open');
+    // Emergency stop and back, from the console; the list follows.
+    await admin.page.getByRole('button', { name: 'Pause' }).click();
+    await expect.poll(() => admin.page.locator('#detail').getAttribute('data-state')).toBe('paused');
+    await expect.poll(() => admin.page.locator(`tr[data-promotion="${promotionId}"] td[data-col="state"]`).textContent()).toBe('paused');
+    await admin.page.getByRole('button', { name: 'Resume' }).click();
+    await expect.poll(() => admin.page.locator('#detail').getAttribute('data-state')).toBe('open');
 
     // Admission moves each shopper to checkout; the token never shows up in a URL or a Referer.
     await a.page.waitForURL(`${stack.waitingRoomUrl}/checkout/${promotionId}`, { timeout: 20_000 });
@@ -256,8 +267,13 @@ describe('flash sale in the browser', () => {
     for (const s of [c, d]) await s.page.waitForURL(`${stack.waitingRoomUrl}/checkout/${promotionId}`, { timeout: 15_000 });
     for (const s of [c, d]) await s.page.locator('li[data-sku="LAMP-1"]').getByText('1 left').waitFor();
 
-    await c.page.locator('li[data-sku="LAMP-1"] select').selectOption('1');
-    await c.page.getByRole('button', { name: 'Hold my items' }).click();
+    // C uses only the keyboard: pick the quantity, Tab to the button, Enter.
+    await c.page.locator('li[data-sku="LAMP-1"] select').focus();
+    await c.page.keyboard.press('ArrowDown');
+    expect(await c.page.locator('li[data-sku="LAMP-1"] select').inputValue()).toBe('1');
+    await c.page.keyboard.press('Tab');
+    expect(await c.page.evaluate(() => document.activeElement?.id)).toBe('hold');
+    await c.page.keyboard.press('Enter');
     await c.page.locator('#panel-held').waitFor({ state: 'visible' });
 
     // D still sees the last lamp on screen; holding it answers SOLD_OUT, said in words.
@@ -279,6 +295,7 @@ describe('flash sale in the browser', () => {
     await e.page.goto(`${stack.waitingRoomUrl}/queue/${promotionId}`);
     await e.page.getByRole('heading', { name: 'Sold out' }).waitFor({ timeout: 15_000 });
     await stack.screenshot(e.page, 'queue-sold-out-phone');
+
     for (const s of [c, d, e]) await s.context.close();
   }, 45_000);
 
@@ -307,6 +324,23 @@ describe('flash sale in the browser', () => {
     await expect.poll(async () => Number(await f.page.locator('#position').textContent())).toBeGreaterThan(0);
     const first = Number(await f.page.locator('#position').textContent());
     expect(first).toBeGreaterThan(2);
+    // The live region has spoken the position once (and will not repeat it every tick).
+    await expect.poll(() => f.page.locator('#live').textContent()).toMatch(/^Your position is now \d+\.$/);
+    // A reload keeps the place.
+    await f.page.reload();
+    await expect.poll(() => f.page.locator('body').getAttribute('data-ticket')).toBe(ticket);
+
+    // Marketing pauses: the shopper sees it, keeps the place; resume.
+    const admin = (action: string) =>
+      fetch(`${stack.waitingRoomUrl}/admin/promotions/${promotionId}/${action}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${stack.adminToken}` },
+      });
+    expect((await admin('pause')).status).toBe(200);
+    await f.page.getByRole('heading', { name: 'The queue is paused' }).waitFor();
+    await stack.screenshot(f.page, 'queue-paused-phone');
+    expect((await admin('resume')).status).toBe(200);
+    await f.page.getByRole('heading', { name: 'You are in line' }).waitFor();
 
     mode = 'refuse';
     for (const ws of sockets) await ws.close({ code: 4001, reason: 'network down (test)' });
@@ -325,6 +359,26 @@ describe('flash sale in the browser', () => {
     expect(await f.page.evaluate((id) => sessionStorage.getItem(`flashgate.admission.${id}`), promotionId)).toContain('"token"');
     await Promise.all(bots.map((x) => x.stop()));
     await f.context.close();
+
+    // A forged admission token never touches stock: the gateway refuses it and the page says so.
+    const g = await stack.shopper();
+    await g.page.goto(`${stack.waitingRoomUrl}/`);
+    await g.page.evaluate(
+      (id) =>
+        sessionStorage.setItem(
+          `flashgate.admission.${id}`,
+          JSON.stringify({ token: 'eyJhbGciOiJub25lIn0.e30.', expiresAt: new Date(Date.now() + 60_000).toISOString() }),
+        ),
+      promotionId,
+    );
+    await g.page.goto(`${stack.waitingRoomUrl}/checkout/${promotionId}`);
+    await g.page.locator('li[data-sku="LAMP-1"] select').selectOption('1');
+    await g.page.getByRole('button', { name: 'Hold my items' }).click();
+    await g.page.getByRole('heading', { name: 'Your admission could not be verified. Please join the queue again.' }).waitFor();
+    expect(await g.page.getByRole('link', { name: 'Back to the queue' }).getAttribute('href')).toBe(`/queue/${promotionId}`);
+    const stock = (await (await fetch(`${stack.gatewayUrl}/promotions/${promotionId}/stock`)).json()) as { products: { held: number }[] };
+    expect(stock.products[0]?.held).toBe(0);
+    await g.context.close();
   }, 45_000);
 });
 
