@@ -42,14 +42,14 @@ export function isTransient(err: unknown): boolean {
   return /timeout|terminat|Connection|connect/i.test(String(e?.message ?? ''));
 }
 
+const decoder = new TextDecoder();
+
 /**
  * Drains the orders stream into Postgres: messages are gathered into batches (up to batchSize,
  * waiting at most batchWaitMs for a batch to fill), each batch is one transaction, and messages
  * are acked only after it commits. A transient failure naks the batch with a delay; any other
  * failure splits the batch so the one bad message is found, terminated and dead-lettered.
  */
-const decoder = new TextDecoder();
-
 export async function startOrdersConsumer(o: OrdersConsumerOptions): Promise<OrdersConsumer> {
   const consumer = await o.js.consumers.get(o.names.streams.orders, o.names.consumers.ordersToPostgres);
   const messages: ConsumerMessages = await consumer.consume({ max_messages: o.batchSize * 2, expires: 5_000 });
