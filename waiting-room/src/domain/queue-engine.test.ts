@@ -43,6 +43,14 @@ beforeAll(async () => {
   store = createRedisQueueStore(redis, { keyPrefix: prefix, subscriber: sub });
   signer = await createTestSigner();
   unsubscribe = await store.subscribe((id, event) => events.push({ id, event }));
+  // The subscription is live before any test relies on it.
+  await waitFor(
+    async () => {
+      await store.publish('probe', { kind: 'drawn', at: 0 });
+      return events.some((e) => e.id === 'probe');
+    },
+    { intervalMs: 100, what: 'pub/sub probe' },
+  );
 });
 
 afterAll(async () => {
@@ -164,6 +172,24 @@ describe('sold out and grace', () => {
     await sleep(600);
     expect(admittedEvents(p.id).length).toBe(n);
     expect((await store.meta(p.id)).soldOut).toBe(true);
+    await e.stop();
+  });
+
+  it('closes the line when the window ends: admission stops and the closed state is broadcast', async () => {
+    const p = directory.put(makePromotion({ admissionRatePerSec: 5, windowEnd: new Date(Date.now() + 1_000) }));
+    await fill(p, 50);
+    const e = engine();
+    await e.start();
+    await e.ensure(p.id);
+    await waitFor(() => events.some((x) => x.id === p.id && x.event.kind === 'tick' && x.event.tick.state === 'closed'), {
+      what: 'closed tick',
+      timeoutMs: 3_000,
+    });
+    const n = admittedEvents(p.id).length;
+    expect(n).toBeGreaterThan(0);
+    expect(n).toBeLessThanOrEqual(8); // ~1 s at 5/s
+    await sleep(500);
+    expect(admittedEvents(p.id).length).toBe(n);
     await e.stop();
   });
 
