@@ -39,18 +39,29 @@ export async function auditSale(opts: {
     const expected = new Set(opts.confirmedHolds.map(([h]) => h));
     let rows: Array<{ hold_id: string; shopper_id: string; lines: Array<{ sku: string; quantity: number }> }> = [];
     let drained = false;
-    // Confirmed orders reach Postgres asynchronously (JetStream → consumer): wait for them, bounded.
+    let ledger: Array<{ sku: string; initial_stock: number; confirmed: number }> = [];
+    // Confirmed orders reach Postgres asynchronously (JetStream → consumer), and confirmations still in
+    // flight when the load stopped land a moment later: wait, bounded, until every hold confirmed to a
+    // shopper has its row and the ledger's confirmed units equal the units in the order rows.
     for (;;) {
-      rows = (await client.query(`select hold_id, shopper_id, lines from ${s}.orders where promotion_id = $1`, [opts.promotionId])).rows;
+      // One snapshot for both tables: the consumer may commit between two separate reads.
+      await client.query('begin isolation level repeatable read read only');
+      try {
+        rows = (await client.query(`select hold_id, shopper_id, lines from ${s}.orders where promotion_id = $1`, [opts.promotionId])).rows;
+        ledger = (
+          await client.query(`select sku, initial_stock, confirmed from ${s}.stock_ledger where promotion_id = $1`, [opts.promotionId])
+        ).rows;
+      } finally {
+        await client.query('commit');
+      }
       const have = new Set(rows.map((r) => r.hold_id));
-      drained = [...expected].every((h) => have.has(h));
+      const unitsInRows = rows.reduce((a, r) => a + r.lines.reduce((b, l) => b + l.quantity, 0), 0);
+      const ledgerConfirmed = ledger.reduce((a, l) => a + l.confirmed, 0);
+      drained = [...expected].every((h) => have.has(h)) && unitsInRows === ledgerConfirmed;
       if (drained || Date.now() - started >= opts.drainMs) break;
       await new Promise((r) => setTimeout(r, 250));
     }
     const drainedInMs = Date.now() - started;
-    const ledger = (
-      await client.query(`select sku, initial_stock, confirmed from ${s}.stock_ledger where promotion_id = $1`, [opts.promotionId])
-    ).rows as Array<{ sku: string; initial_stock: number; confirmed: number }>;
 
     const units = new Map<string, number>();
     for (const r of rows) for (const l of r.lines) units.set(l.sku, (units.get(l.sku) ?? 0) + l.quantity);
