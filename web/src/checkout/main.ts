@@ -153,7 +153,7 @@ function renderProducts(): void {
           h(
             'div',
             { class: p.available > 0 ? 'hint' : 'error' },
-            p.available > 0 ? `${t.left(p.available)} · ${t.limit(p.perShopperLimit)}` : t.soldOutItem,
+            p.available > 0 ? `${t.left(p.available)} · ${t.limit(p.perShopperLimit)}` : (p.held ?? 0) > 0 ? t.inCartsItem : t.soldOutItem,
           ),
         ),
         h('div', {}, h('label', { for: id }, t.quantity), input),
@@ -224,7 +224,7 @@ async function hold(): Promise<void> {
     }
   } finally {
     busy = false;
-    els.holdBtn.disabled = false;
+    els.holdBtn.disabled = !products.some((p) => p.available > 0);
     setText(els.holdBtn, t.hold);
   }
 }
