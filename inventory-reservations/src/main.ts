@@ -24,9 +24,7 @@ try {
 
 const logger = createLogger(SERVICE, config.LOG_LEVEL);
 const metrics = createMetrics(SERVICE);
-// Auto-pipelining coalesces the many small script calls of one event-loop tick into one socket
-// write (socket writes were the top CPU cost of the hold path).
-const redis = createRedis(config.REDIS_URL, { logger, name: SERVICE, enableAutoPipelining: false });
+const redis = createRedis(config.REDIS_URL, { logger, name: SERVICE });
 const nc = await connectNats(config.NATS_URL, { logger, name: SERVICE });
 const db = createDb(config.DATABASE_URL, { searchPath: config.DB_SCHEMA, applicationName: SERVICE });
 let accepting = true;
