@@ -282,3 +282,25 @@ describe('shopper isolation', () => {
     expect(res.body.status).toBe('confirmed');
   });
 });
+
+describe('GET /promotions/:id/stock (public)', () => {
+  it('shows stock per SKU without a token, and 404 for an unknown promotion', async () => {
+    const res = await api.call('GET', `/promotions/${PROMO}/stock`);
+    expect(res.status).toBe(200);
+    expect(res.body.products.map((p: { sku: string }) => p.sku)).toEqual(['SKU-A', 'SKU-B', 'SKU-C']);
+    const missing = await api.call('GET', '/promotions/nope/stock');
+    expect(missing.status).toBe(404);
+    expect(missing.body.error.code).toBe('PROMOTION_NOT_FOUND');
+  });
+});
+
+describe('confirm body', () => {
+  it('is optional, but when present must be strict JSON', async () => {
+    const token = await gw.issuer.token();
+    const placed = await api.place(token, order([{ sku: 'SKU-A', quantity: 1 }]));
+    const bad = await api.confirm(token, placed.body.orderId, { paymentMethod: SIM_CARDS.approve, tip: 5 });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.code).toBe('VALIDATION_FAILED');
+    expect((await api.get(token, placed.body.orderId)).body.status).toBe('held');
+  });
+});
