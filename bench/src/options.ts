@@ -34,6 +34,11 @@ export const OPTION_SPECS = {
     placeholder: 'N',
     help: 'waiting-room nodes (each a cluster of WORKERS processes) to start with the local stack (default: one per 15,000 shoppers per process)',
   },
+  'waiting-room-workers': {
+    type: 'string',
+    placeholder: 'N',
+    help: 'processes per waiting-room node with the local stack (its WORKERS; default one per core)',
+  },
   targets: {
     type: 'string',
     placeholder: 'URL,URL…',
@@ -77,6 +82,7 @@ export interface BenchOptions {
   workers: number | null;
   perAddress: number;
   waitingRoomNodes: number | null;
+  waitingRoomWorkers: number | null;
   targets: string[];
   adminToken: string | undefined;
   databaseUrl: string | undefined;
@@ -133,6 +139,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
     workers: optNum('workers'),
     perAddress: Math.floor(num('per-address', 1_000, 1)),
     waitingRoomNodes: optNum('waiting-room-nodes'),
+    waitingRoomWorkers: optNum('waiting-room-workers'),
     targets: (values.targets ?? '')
       .split(',')
       .map((s) => s.trim())

@@ -9,6 +9,7 @@ import { runGatewayAbuse } from './scenarios/gateway-abuse.js';
 import { runSale } from './scenarios/sale.js';
 import { machineInfo } from './stats/machine.js';
 import { ProcessWatcher } from './stats/process-usage.js';
+import { readTcpCounters, tcpDelta } from './stats/tcp-counters.js';
 import { resolveTargets } from './target/targets.js';
 
 /**
@@ -53,6 +54,7 @@ export async function runBench(opts: BenchOptions, io: RunIo): Promise<{ report:
         if (ctx.progress.line) io.progress?.(ctx.progress.line);
       }, 1000)
     : null;
+  const tcpBefore = readTcpCounters();
   try {
     outcome = opts.scenario === 'gateway-abuse' ? await runGatewayAbuse(ctx) : await runSale(ctx, opts.scenario !== 'queue-storm');
   } finally {
@@ -63,6 +65,7 @@ export async function runBench(opts: BenchOptions, io: RunIo): Promise<{ report:
     process.off('SIGTERM', onSignal);
   }
   const end = Date.now();
+  outcome.results.kernelTcp = tcpDelta(tcpBefore, readTcpCounters());
   const report: BenchReport = {
     schemaVersion: 1,
     scenario: opts.scenario,

@@ -124,7 +124,8 @@ export class Shopper {
       () => {
         if (this.phase === 'connecting') this.connect();
       },
-      200 + Math.random() * 800 * this.reconnects,
+      // Exponential backoff with jitter: a storm of handshake timeouts must not become a retry storm.
+      500 * 2 ** this.reconnects * (0.5 + Math.random()),
     );
   }
 

@@ -35,6 +35,7 @@ export function summaryTable(r: BenchReport): string {
     add('legit p99 baseline → under abuse ms', `${res.legitimate.baselineLatencyMs.p99} → ${res.legitimate.underAbuseLatencyMs.p99}`);
     add('stock touched by abuse', res.stock.touchedByAbuse);
   }
+  if (res.kernelTcp) add('TCP listen overflows / SYN retransmits', `${res.kernelTcp.listenOverflows} / ${res.kernelTcp.synRetransmits}`);
   for (const s of res.servers ?? [])
     add(`server ${s.name} (pid ${s.pid})`, `RSS peak ${s.rssPeakMb} MB · CPU mean ${s.cpuMeanPercent}% peak ${s.cpuPeakPercent}%`);
   const w = Math.max(...rows.map(([k]) => k.length));

@@ -24,11 +24,13 @@ export async function resolveTargets(opts: BenchOptions, env: NodeJS.ProcessEnv,
   if (opts.targets.length > 0) return givenTargets(opts);
   // Each waiting-room node is a cluster of WORKERS processes (default one per core); every process must
   // stay under the 20,000 open files allowed here, so about 15,000 shoppers per process.
-  const perNode = Number(env.WORKERS) > 0 ? Number(env.WORKERS) : availableParallelism();
+  const workersEnv = opts.waitingRoomWorkers !== null ? String(opts.waitingRoomWorkers) : env.WORKERS;
+  const perNode = Number(workersEnv) > 0 ? Number(workersEnv) : availableParallelism();
   const nodes = opts.waitingRoomNodes ?? Math.max(1, Math.ceil(opts.shoppers / (15_000 * perNode)));
   const stackEnv: NodeJS.ProcessEnv = {
     ...env,
     LOG_LEVEL: env.LOG_LEVEL ?? 'warn',
+    ...(workersEnv ? { WORKERS: workersEnv } : {}),
     WAITING_ROOM_PORT: env.WAITING_ROOM_PORT ?? String(await freePort()),
     ORDER_GATEWAY_PORT: env.ORDER_GATEWAY_PORT ?? String(await freePort()),
     INVENTORY_PORT: env.INVENTORY_PORT ?? String(await freePort()),
