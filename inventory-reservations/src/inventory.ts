@@ -101,6 +101,10 @@ export async function startInventory(inv: Inventory, opts: StartOptions = {}) {
     db: inv.db,
     nakDelayMs: c.ORDERS_NAK_DELAY_MS,
     onApplied: status.markDirty,
+    onRedisLost: (promotionId) => {
+      inv.logger.warn({ promotionId }, 'snapshot found redis without promotion state; rebuilding from Postgres');
+      void inv.rebuild().catch((err: unknown) => inv.logger.error({ err }, 'rebuild failed'));
+    },
   });
   let orders: OrdersConsumer | undefined;
   if (opts.ordersConsumer ?? true) {

@@ -73,6 +73,18 @@ describe('rebuild from Postgres and reconciliation', () => {
     expect((await hold('e1', 'eve', 1)).ok).toBe(true);
   });
 
+  it('never applies a newer snapshot onto a Redis that lost the promotion (that would resell confirmed stock)', async () => {
+    const before = await stock();
+    const keys = await f.inv.redis.keys(`${f.inv.config.REDIS_KEY_PREFIX}:*`);
+    await f.inv.redis.del(...keys);
+    // v2 raises stock by 5. Applied by delta onto nothing, it would make all 25 units available again.
+    const v2 = f.snapshot({ version: 2, products: [{ sku: 'HOT', name: 'Hot', priceCents: 100, stock: 25, perShopperLimit: 5 }] });
+    await expect(f.apply(v2)).rejects.toThrow(/lost promotion/);
+    await f.inv.rebuild();
+    expect(await f.apply(v2)).toBe('applied');
+    expect(await stock()).toMatchObject({ initialStock: 25, confirmed: before.confirmed, available: 25 - before.confirmed });
+  });
+
   it('detects an injected drift, reports it, and repairs it', async () => {
     const app = buildApp({ ...f.inv, inventory: f.inv });
     const before = await stock();

@@ -26,7 +26,8 @@ export interface StoredPromotion {
 export async function applySnapshotToLedger(
   db: Kysely<any>,
   snap: PromotionSnapshot,
-  applyToRedis: () => Promise<{ sku: string; initialStock: number }[] | undefined>,
+  /** Receives the version Postgres holds (0 when the promotion is new to us). */
+  applyToRedis: (knownVersion: number) => Promise<{ sku: string; initialStock: number }[] | undefined>,
 ): Promise<boolean> {
   return db.transaction().execute(async (trx) => {
     await sql`insert into promotions (promotion_id, version, status, hold_ttl_seconds, snapshot)
@@ -34,8 +35,9 @@ export async function applySnapshotToLedger(
       on conflict (promotion_id) do nothing`.execute(trx);
     const row = await sql<{ version: number }>`
       select version from promotions where promotion_id = ${snap.promotionId} for update`.execute(trx);
-    if ((row.rows[0]?.version ?? 0) >= snap.version) return false;
-    const effective = await applyToRedis();
+    const knownVersion = row.rows[0]?.version ?? 0;
+    if (knownVersion >= snap.version) return false;
+    const effective = await applyToRedis(knownVersion);
     if (!effective) return false;
     const initial = new Map(effective.map((e) => [e.sku, e.initialStock]));
     const p = snap.products;

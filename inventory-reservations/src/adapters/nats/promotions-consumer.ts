@@ -30,8 +30,9 @@ export async function applySnapshot(
   deps: { db: Kysely<any>; store: InventoryStore; metrics: InventoryMetrics; logger: Logger },
   snap: PromotionSnapshot,
 ): Promise<'applied' | 'stale'> {
-  const applied = await applySnapshotToLedger(deps.db, snap, async () => {
-    const r = await deps.store.applySnapshot(snap.promotionId, snapshotInput(snap));
+  const applied = await applySnapshotToLedger(deps.db, snap, async (knownVersion) => {
+    const r = await deps.store.applySnapshot(snap.promotionId, snapshotInput(snap), knownVersion);
+    if (!r.applied && r.lost) throw new RedisLostPromotionError(snap.promotionId);
     if (!r.applied) return undefined;
     for (const s of r.skus.filter((x) => x.refused)) {
       deps.metrics.stockRefused.inc();
@@ -44,6 +45,14 @@ export async function applySnapshot(
   });
   deps.metrics.snapshots.inc({ result: applied ? 'applied' : 'stale' });
   return applied ? 'applied' : 'stale';
+}
+
+/** Redis no longer has a promotion Postgres knows: rebuild from Postgres, then apply the snapshot. */
+export class RedisLostPromotionError extends Error {
+  constructor(readonly promotionId: string) {
+    super(`redis has lost promotion ${promotionId}; it must be rebuilt from Postgres before a snapshot applies`);
+    this.name = 'RedisLostPromotionError';
+  }
 }
 
 export interface PromotionsConsumer {
@@ -59,6 +68,8 @@ export async function startPromotionsConsumer(o: {
   logger: Logger;
   nakDelayMs: number;
   onApplied?: (promotionId: string) => void;
+  /** Called when Redis lost a promotion's state; the snapshot is retried after `nakDelayMs`. */
+  onRedisLost?: (promotionId: string) => void;
 }): Promise<PromotionsConsumer> {
   const consumer = await o.js.consumers.get(o.names.streams.promotions, o.names.consumers.promotionsToInventory);
   const messages: ConsumerMessages = await consumer.consume({ max_messages: 50 });
@@ -84,6 +95,7 @@ export async function startPromotionsConsumer(o: {
           o.onApplied?.(snap.promotionId);
         }
       } catch (err) {
+        if (err instanceof RedisLostPromotionError) o.onRedisLost?.(err.promotionId);
         o.metrics.snapshots.inc({ result: 'retry' });
         o.logger.warn({ err, promotionId: snap.promotionId }, 'applying snapshot failed; will retry');
         m.nak(o.nakDelayMs);

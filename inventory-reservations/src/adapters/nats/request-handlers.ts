@@ -137,6 +137,10 @@ export function createHandlers(d: HandlerDeps): Record<Verb, (m: Msg) => Promise
       if (!p.ok) return invalid(p.message);
       const products = await d.store.stock(p.value.promotionId);
       if (!products) return { ok: false, outcome: 'PROMOTION_NOT_FOUND', message: 'no such promotion' };
+      // Mid-rebuild the counters are the snapshot's, not yet less what was sold: do not show them.
+      if ((await d.store.status(p.value.promotionId)) === 'rebuilding') {
+        return { ok: false, outcome: 'UNAVAILABLE', message: 'stock is being rebuilt from Postgres' };
+      }
       return { ok: true, promotionId: p.value.promotionId, products };
     },
   };

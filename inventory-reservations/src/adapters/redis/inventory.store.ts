@@ -54,7 +54,8 @@ export interface SnapshotInput {
 }
 
 export type SnapshotResult =
-  | { applied: false; currentVersion: number }
+  | { applied: false; lost: true }
+  | { applied: false; lost?: false; currentVersion: number }
   | { applied: true; skus: { sku: string; initialStock: number; refused: boolean }[] };
 
 export interface PostgresFigures {
@@ -163,6 +164,10 @@ export function createInventoryStore(redis: Redis, keys: InventoryKeys, scripts:
       };
     },
 
+    async status(promotionId: string): Promise<string | null> {
+      return redis.hget(keys.promotion(promotionId).meta, 'status');
+    },
+
     async setStatus(promotionId: string, status: string): Promise<void> {
       await redis.hset(keys.promotion(promotionId).meta, 'status', status);
     },
@@ -209,11 +214,14 @@ export function createInventoryStore(redis: Redis, keys: InventoryKeys, scripts:
         }));
     },
 
-    async applySnapshot(promotionId: string, s: SnapshotInput): Promise<SnapshotResult> {
+    /** `knownVersion`: the version Postgres holds (0 for a new promotion, or when restoring from Postgres itself). */
+    async applySnapshot(promotionId: string, s: SnapshotInput, knownVersion = 0): Promise<SnapshotResult> {
       const k = keys.promotion(promotionId);
       const args: (string | number)[] = [s.version, s.status, s.holdTtlMs ?? '', s.products.length];
       for (const p of s.products) args.push(p.sku, p.initialStock, p.priceCents, p.perShopperLimit, p.name);
+      args.push(knownVersion);
       const r = (await scripts.applySnapshot([k.meta, k.stock, k.initial, k.price, k.limit, k.name], args)) as (string | number)[];
+      if (r[0] === 'LOST') return { applied: false, lost: true };
       await redis.sadd(keys.promotions, promotionId);
       if (r[0] === 'STALE') return { applied: false, currentVersion: num(r[1]) };
       const skus: { sku: string; initialStock: number; refused: boolean }[] = [];

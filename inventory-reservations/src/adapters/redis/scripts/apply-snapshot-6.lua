@@ -13,18 +13,26 @@
 
   ARGV[1] version  ARGV[2] status  ARGV[3] hold TTL (ms) or '' for the service default
   ARGV[4] number of products n, then n groups of 5: sku, initial stock, price, limit, name
+  ARGV[5 + 5n] the version Postgres already holds for this promotion (0 if none)
 
-  Returns { 'STALE', appliedVersion } | { 'APPLIED', sku1, effectiveInitial1, refused1(0|1), … }
+  Returns { 'STALE', appliedVersion } | { 'LOST' } | { 'APPLIED', sku1, effectiveInitial1, refused1(0|1), … }
+
+  LOST: Postgres knows this promotion but Redis has nothing of it (a restart without persistence,
+  a failover to an empty replica). Applying stock by delta onto nothing would hand out the full
+  initial stock again, ignoring confirmed orders — an oversell. The caller rebuilds from Postgres
+  first and retries.
 ]]
 local current = tonumber(redis.call('HGET', KEYS[1], 'version') or '0')
 local version = tonumber(ARGV[1])
+local n = tonumber(ARGV[4])
+local knownInPostgres = tonumber(ARGV[5 + n * 5] or '0')
+if current == 0 and knownInPostgres > 0 then return { 'LOST' } end
 if current > version then return { 'STALE', tostring(current) } end
 
 redis.call('HSET', KEYS[1], 'version', version, 'status', ARGV[2])
 if ARGV[3] == '' then redis.call('HDEL', KEYS[1], 'holdTtlMs') else redis.call('HSET', KEYS[1], 'holdTtlMs', ARGV[3]) end
 
 local out = { 'APPLIED' }
-local n = tonumber(ARGV[4])
 for k = 0, n - 1 do
   local b = 5 + k * 5
   local sku = ARGV[b]
