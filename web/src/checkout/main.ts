@@ -122,8 +122,14 @@ function commonError(status: number, error: ApiError): boolean {
 }
 
 async function loadStock(): Promise<void> {
-  setText(els.products, t.loadingProducts);
-  const res = await api<{ products?: StockProduct[] }>(`${gateway}/promotions/${encodeURIComponent(promotionId ?? '')}/stock`);
+  if (products.length === 0) setText(els.products, t.loadingProducts);
+  const url = `${gateway}/promotions/${encodeURIComponent(promotionId ?? '')}/stock`;
+  let res = await api<{ products?: StockProduct[] }>(url);
+  // A busy or briefly unreachable gateway: ask again a few times before giving up.
+  for (let attempt = 0; attempt < 5 && !res.ok && (res.status === 0 || res.status === 429 || res.status >= 500); attempt++) {
+    await sleep((res.retryAfterSeconds ?? 1) * 1000);
+    res = await api<{ products?: StockProduct[] }>(url);
+  }
   if (!res.ok) {
     alert(`${t.genericError} (${res.error.code})`);
     return;

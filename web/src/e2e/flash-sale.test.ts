@@ -296,6 +296,13 @@ describe('flash sale in the browser', () => {
     await e.page.getByRole('heading', { name: 'Sold out' }).waitFor({ timeout: 15_000 });
     await stack.screenshot(e.page, 'queue-sold-out-phone');
 
+    // Wrong links and early birds get a clear word instead of a spinner.
+    await e.page.goto(`${stack.waitingRoomUrl}/queue/no-such-sale`);
+    await e.page.getByRole('heading', { name: 'Sale not found' }).waitFor();
+    const later = await createByApi({ name: 'Next week', prequeueInMs: 10 * 60_000, startInMs: 20 * 60_000, rate: 5, stock: 1 });
+    await e.page.goto(`${stack.waitingRoomUrl}/queue/${later}`);
+    await e.page.getByRole('heading', { name: 'The queue has not opened yet' }).waitFor();
+    await stack.screenshot(e.page, 'queue-not-open-phone');
     for (const s of [c, d, e]) await s.context.close();
   }, 45_000);
 
@@ -382,14 +389,14 @@ describe('flash sale in the browser', () => {
   }, 45_000);
 });
 
-async function createByApi(p: { name: string; startInMs: number; rate: number; stock: number }): Promise<string> {
+async function createByApi(p: { name: string; startInMs: number; rate: number; stock: number; prequeueInMs?: number }): Promise<string> {
   const now = Date.now();
   const res = await fetch(`${stack.waitingRoomUrl}/admin/promotions`, {
     method: 'POST',
     headers: { authorization: `Bearer ${stack.adminToken}`, 'content-type': 'application/json' },
     body: JSON.stringify({
       name: p.name,
-      prequeueOpensAt: new Date(now + 300).toISOString(),
+      prequeueOpensAt: new Date(now + (p.prequeueInMs ?? 300)).toISOString(),
       windowStart: new Date(now + p.startInMs).toISOString(),
       windowEnd: new Date(now + 30 * 60_000).toISOString(),
       products: [{ sku: 'LAMP-1', name: 'Desk lamp', priceCents: 9_900_000, stock: p.stock, perShopperLimit: 1 }],

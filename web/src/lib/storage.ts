@@ -23,6 +23,7 @@ function safe<T>(fn: () => T, fallback: T): T {
 export const visitorToken = {
   get: (promotionId: string) => safe(() => localStorage.getItem(visitorKey(promotionId)), null),
   set: (promotionId: string, token: string) => safe(() => localStorage.setItem(visitorKey(promotionId), token), undefined),
+  clear: (promotionId: string) => safe(() => localStorage.removeItem(visitorKey(promotionId)), undefined),
 };
 
 export const admission = {

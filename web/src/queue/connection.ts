@@ -20,6 +20,8 @@ export type QueueEvent =
 export interface QueueConnectionOptions {
   promotionId: string;
   getVisitorToken: () => string | null;
+  /** The server refused the stored visitor token (expired, forged, place lost): forget it. */
+  dropVisitorToken: () => void;
   onEvent: (e: QueueEvent) => void;
   /** Consecutive WebSocket failures before polling takes over (the socket keeps retrying). */
   pollAfterFailures?: number;
@@ -27,6 +29,9 @@ export interface QueueConnectionOptions {
 }
 
 const BACKOFF_MS = [500, 1_000, 2_000, 4_000, 8_000, 10_000];
+/** Server close codes (waiting-room/src/ws/queue-close-codes.ts: 4xxx mirrors the HTTP status). */
+const CLOSE = { UNAUTHORIZED: 4401, NOT_FOUND: 4404, NOT_OPEN: 4409, PLACE_LOST: 4410, RATE_LIMITED: 4429 } as const;
+const NOT_OPEN_RETRY_MS = 5_000;
 const PING_MS = 10_000;
 const SILENCE_MS = 25_000;
 
@@ -87,10 +92,26 @@ export function connectQueue(opts: QueueConnectionOptions): { close: () => void 
       }
       emit(frame);
     };
-    sock.onclose = () => {
+    sock.onclose = (ev) => {
       clearInterval(pingTimer);
       if (ws === sock) ws = null;
       if (closed) return;
+      // Refusals the server explains with a close code are not network trouble: no polling fallback.
+      if (ev.code === CLOSE.NOT_FOUND) {
+        closed = true;
+        stopPolling();
+        return;
+      }
+      if (ev.code === CLOSE.UNAUTHORIZED || ev.code === CLOSE.PLACE_LOST) {
+        opts.dropVisitorToken();
+        retryTimer = setTimeout(openSocket, 200);
+        return;
+      }
+      if (ev.code === CLOSE.NOT_OPEN) {
+        retryTimer = setTimeout(openSocket, NOT_OPEN_RETRY_MS);
+        return;
+      }
+      if (ev.code === CLOSE.RATE_LIMITED) failures = Math.max(failures, 3);
       if (!welcomed) failures++;
       else failures = 1;
       if (failures >= pollAfter) startPolling();
@@ -117,15 +138,8 @@ export function connectQueue(opts: QueueConnectionOptions): { close: () => void 
       headers: { Authorization: `Bearer ${token}` },
     });
     if (res.ok) emit({ ...res.body, type: 'status' });
-    else if (res.status === 401 || res.status === 404) {
-      // Unknown or expired visitor token: join again (keeps the token if the server still knows it).
-      const joined = await api<Extract<ServerFrame, { type: 'welcome' }>>(`${base}/join`, {
-        method: 'POST',
-        json: { visitorToken: token },
-      });
-      if (joined.ok) emit({ ...joined.body, type: 'welcome' });
-      else reportHttpError(joined.status, joined.error.code, joined.error.message);
-    }
+    else if (res.status === 404) reportHttpError(res.status, res.error.code, res.error.message);
+    else if (res.status === 401) opts.dropVisitorToken(); // the next poll joins afresh
   }
 
   function reportHttpError(status: number, code: string, message: string): void {

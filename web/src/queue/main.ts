@@ -209,6 +209,12 @@ function onEvent(e: QueueEvent): void {
         message(t.notFoundTitle, t.notFoundBody);
         return;
       }
+      if (e.code === 'PROMOTION_NOT_OPEN') {
+        // Before the pre-queue opens: the connection retries every few seconds and lets them in.
+        view.state = 'unknown';
+        message(t.notOpenTitle, t.notOpenBody);
+        return;
+      }
       break;
   }
   render();
@@ -222,7 +228,17 @@ if (!promotionId) {
     // Already admitted in this tab (e.g. came back from checkout): go straight there.
     goToCheckout(existing.token, existing.expiresAt);
   } else {
-    connectQueue({ promotionId, getVisitorToken: () => visitorToken.get(promotionId), onEvent });
+    connectQueue({
+      promotionId,
+      getVisitorToken: () => visitorToken.get(promotionId),
+      dropVisitorToken: () => {
+        visitorToken.clear(promotionId);
+        localStorage.removeItem(firstAheadKey);
+        view.ticket = null;
+        view.ahead = null;
+      },
+      onEvent,
+    });
     setInterval(render, 1_000); // countdown and announcement pacing between frames
   }
 }
