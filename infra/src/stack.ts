@@ -11,14 +11,23 @@ export interface ServiceSpec {
   defaultPort: number;
   /** Whether the service owns Postgres tables (and so has a migrate entry point). */
   migrates: boolean;
-  /** Entry file under dist/ (default main.js); waiting-room runs its cluster of WORKERS processes. */
+  /** Entry file under dist/ (default main.js); waiting-room and order-gateway run their cluster of WORKERS processes. */
   entry?: string;
+  /** Env var that sets this service's WORKERS alone (otherwise it inherits WORKERS, default one per core). */
+  workersEnv?: string;
 }
 
 /** Default ports, overridable with WAITING_ROOM_PORT, ORDER_GATEWAY_PORT, INVENTORY_PORT. */
 export const SERVICES: ServiceSpec[] = [
   { name: 'waiting-room', portEnv: 'WAITING_ROOM_PORT', defaultPort: 3001, migrates: true, entry: 'cluster.js' },
-  { name: 'order-gateway', portEnv: 'ORDER_GATEWAY_PORT', defaultPort: 3002, migrates: false },
+  {
+    name: 'order-gateway',
+    portEnv: 'ORDER_GATEWAY_PORT',
+    defaultPort: 3002,
+    migrates: false,
+    entry: 'cluster.js',
+    workersEnv: 'ORDER_GATEWAY_WORKERS',
+  },
   { name: 'inventory-reservations', portEnv: 'INVENTORY_PORT', defaultPort: 3003, migrates: true },
 ];
 
@@ -59,6 +68,7 @@ export function startService(spec: ServiceSpec, env: NodeJS.ProcessEnv, log: (l:
   const childEnv: NodeJS.ProcessEnv = {
     ...env,
     PORT: String(port),
+    ...(spec.workersEnv && env[spec.workersEnv] ? { WORKERS: env[spec.workersEnv] } : {}),
     VISITOR_TOKEN_SECRET: env.VISITOR_TOKEN_SECRET ?? LOCAL_VISITOR_TOKEN_SECRET,
     WAITING_ROOM_URL: env.WAITING_ROOM_URL ?? `http://127.0.0.1:${servicePort(SERVICES[0] as ServiceSpec, env)}`,
     // The checkout page (served by waiting-room) calls order-gateway from the browser (docs/pages.md).

@@ -58,7 +58,7 @@ export function buildApp(deps: AppDeps) {
     redis: dependencyGuard('redis', { ...breaker, timeoutMs: config.REDIS_TIMEOUT_MS }, metrics),
     // NATS requests carry their own timeout; a second timer per request would only cost.
     inventory: dependencyGuard('inventory', breaker, metrics),
-    payment: dependencyGuard('payment', { ...breaker, timeoutMs: config.PAYMENT_TIMEOUT_MS }, metrics),
+    payment: dependencyGuard('payment', { ...breaker, timeoutMs: config.PAYMENT_TIMEOUT_MS, abortable: true }, metrics),
   };
   const inventory = natsInventoryClient(deps.nc, natsNames(config.NATS_SUBJECT_PREFIX), guards.inventory, config.INVENTORY_TIMEOUT_MS);
   const services: OrderServiceDeps = {
@@ -84,7 +84,11 @@ export function buildApp(deps: AppDeps) {
 
   mountOrderRoutes(app, {
     services,
-    verifier: admissionVerifier({ jwks, clockToleranceSeconds: config.JWT_CLOCK_TOLERANCE_SECONDS }),
+    verifier: admissionVerifier({
+      jwks,
+      clockToleranceSeconds: config.JWT_CLOCK_TOLERANCE_SECONDS,
+      cache: { maxEntries: config.ADMISSION_CACHE_MAX_ENTRIES, maxAgeMs: config.JWKS_CACHE_MAX_AGE_MS },
+    }),
     bulkheads: {
       place: createBulkhead('place', config.PLACE_CONCURRENCY, config.PLACE_QUEUE, metrics),
       confirm: createBulkhead('confirm', config.CONFIRM_CONCURRENCY, config.CONFIRM_QUEUE, metrics),

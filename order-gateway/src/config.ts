@@ -4,6 +4,8 @@ import { commonEnv, envInt, envList, envNumber, envUrl, parseEnv, z } from '@fla
 export const configSchema = z.object({
   ...commonEnv,
   PORT: envInt(3002, { min: 0, max: 65535 }),
+  /** Worker processes started by cluster.js (0 = one per core); main.js is always one process. */
+  WORKERS: envInt(0, { min: 0, max: 256 }),
 
   // Admission tokens
   WAITING_ROOM_URL: envUrl('http://127.0.0.1:3001', ['http', 'https']),
@@ -13,6 +15,8 @@ export const configSchema = z.object({
   JWKS_COOLDOWN_MS: envInt(30_000, { min: 0 }),
   JWKS_TIMEOUT_MS: envInt(2_000, { min: 50 }),
   JWT_CLOCK_TOLERANCE_SECONDS: envInt(5, { min: 0, max: 300 }),
+  /** Verified admission tokens remembered per process (their retries skip ES256); 0 = verify every request. */
+  ADMISSION_CACHE_MAX_ENTRIES: envInt(20_000, { min: 0 }),
   /** How long after the hold's expiry a past-`exp` admission token may still read/cancel its own order. */
   ORDER_TOKEN_GRACE_SECONDS: envInt(900, { min: 0 }),
 

@@ -49,14 +49,23 @@ export interface DependencyGuard {
  */
 export function dependencyGuard(
   name: DependencyName,
-  opts: { timeoutMs?: number; threshold: number; halfOpenMs: number },
+  opts: {
+    timeoutMs?: number;
+    threshold: number;
+    halfOpenMs: number;
+    /** Give `fn` an AbortSignal that fires on timeout (costs an AbortController per call; only for callees that use it). */
+    abortable?: boolean;
+  },
   metrics: GatewayMetrics,
 ): DependencyGuard {
   const breaker = circuitBreaker(handleAll, { halfOpenAfter: opts.halfOpenMs, breaker: new ConsecutiveBreaker(opts.threshold) });
   metrics.breakerState.set({ dependency: name }, breaker.state);
   breaker.onStateChange((state) => metrics.breakerState.set({ dependency: name }, state));
+  const timeoutMs = opts.timeoutMs;
   const limit =
-    opts.timeoutMs === undefined ? undefined : timeout(opts.timeoutMs, { strategy: TimeoutStrategy.Aggressive, abortOnReturn: false });
+    timeoutMs === undefined || !opts.abortable
+      ? undefined
+      : timeout(timeoutMs, { strategy: TimeoutStrategy.Aggressive, abortOnReturn: false });
   const hist = metrics.dependencyDuration;
   return {
     name,
@@ -66,7 +75,9 @@ export function dependencyGuard(
       try {
         const result = limit
           ? await breaker.execute(() => limit.execute((_ctx, signal) => fn(signal)))
-          : await breaker.execute(() => fn(undefined));
+          : timeoutMs !== undefined
+            ? await breaker.execute(() => withTimer(fn(undefined), timeoutMs))
+            : await breaker.execute(() => fn(undefined));
         hist.observe({ dependency: name, outcome: 'ok' }, (performance.now() - started) / 1000);
         return result;
       } catch (err) {
@@ -80,6 +91,26 @@ export function dependencyGuard(
       }
     },
   };
+}
+
+/**
+ * The same aggressive timeout as cockatiel's (the caller stops waiting; the call is not cancelled)
+ * with one timer and no AbortController — for the hot-path Redis calls, which take no signal.
+ */
+function withTimer<T>(p: Promise<T>, ms: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new TaskCancelledError(`Operation timed out after ${ms}ms`)), ms);
+    p.then(
+      (v) => {
+        clearTimeout(timer);
+        resolve(v);
+      },
+      (e: unknown) => {
+        clearTimeout(timer);
+        reject(e);
+      },
+    );
+  });
 }
 
 export type BulkheadName = 'place' | 'confirm';

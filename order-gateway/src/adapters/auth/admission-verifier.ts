@@ -50,13 +50,23 @@ const BEARER = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*)$/;
  * cooldown, so random kids cannot turn the gateway into a JWKS flooder. Algorithms are pinned to
  * ES256 before jose sees the token, so `alg: none` and HS256-with-the-public-key never get near a key.
  */
-export function admissionVerifier(opts: { jwks: JWTVerifyGetKey; clockToleranceSeconds: number; now?: () => number }): AdmissionVerifier {
+export function admissionVerifier(opts: {
+  jwks: JWTVerifyGetKey;
+  clockToleranceSeconds: number;
+  now?: () => number;
+  /** Verified-token cache (see VerifiedTokenCache); omitted or maxEntries 0 = verify every time. */
+  cache?: { maxEntries: number; maxAgeMs: number };
+}): AdmissionVerifier {
+  const clock = opts.now ?? Date.now;
+  const cache = opts.cache && opts.cache.maxEntries > 0 ? new VerifiedTokenCache(opts.cache.maxEntries, opts.cache.maxAgeMs) : undefined;
   return {
     async verify(authorization, { allowExpired = false } = {}) {
       if (!authorization) throw authError('AUTH_MISSING', 'Authorization: Bearer <admission token> is required');
       const m = BEARER.exec(authorization);
       if (!m) throw authError('AUTH_MALFORMED', 'Authorization must be "Bearer <JWT>"');
       const token = m[1] as string;
+      const cached = cache?.get(token, clock());
+      if (cached) return { claims: cached, expired: false };
       let header: ReturnType<typeof decodeProtectedHeader>;
       try {
         header = decodeProtectedHeader(token);
@@ -92,9 +102,53 @@ export function admissionVerifier(opts: { jwks: JWTVerifyGetKey; clockToleranceS
       }
       const claims = admissionClaimsSchema.safeParse(payload);
       if (!claims.success) throw authError('AUTH_INVALID_CLAIMS', 'the token claims are incomplete or invalid');
+      if (cache && !expired) cache.set(token, claims.data, clock(), opts.clockToleranceSeconds);
       return { claims: claims.data, expired };
     },
   };
+}
+
+/**
+ * Claims of tokens that passed full verification, keyed by the whole raw token (header, payload and
+ * signature: a different byte anywhere is a different key), so a shopper's retries, order polls and
+ * confirm do not pay an ES256 verification each. An entry answers only while jose would still
+ * accept the token — until `exp` + clock tolerance — and never longer than `maxAgeMs` (the JWKS
+ * cache age: a key withdrawn from the JWKS stops being honoured as soon as it would without this
+ * cache). Tokens past `exp` are never cached, so the expired-token rules always run in full.
+ * Bounded: the oldest entries are evicted first.
+ */
+export class VerifiedTokenCache {
+  private readonly entries = new Map<string, { claims: AdmissionClaims; verifiedAt: number; until: number }>();
+
+  constructor(
+    private readonly maxEntries: number,
+    private readonly maxAgeMs: number,
+  ) {}
+
+  get(token: string, nowMs: number): AdmissionClaims | undefined {
+    const e = this.entries.get(token);
+    if (!e) return undefined;
+    // A clock that went back before the verification is not trusted with the cached answer.
+    if (nowMs >= e.until || nowMs < e.verifiedAt) {
+      this.entries.delete(token);
+      return undefined;
+    }
+    return e.claims;
+  }
+
+  set(token: string, claims: AdmissionClaims, nowMs: number, clockToleranceSeconds: number): void {
+    const until = Math.min((claims.exp + clockToleranceSeconds) * 1000, nowMs + this.maxAgeMs);
+    if (until <= nowMs) return;
+    if (this.entries.size >= this.maxEntries) {
+      const oldest = this.entries.keys().next();
+      if (!oldest.done) this.entries.delete(oldest.value);
+    }
+    this.entries.set(token, { claims, verifiedAt: nowMs, until });
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
 }
 
 function mapJoseError(err: unknown): AppError {
