@@ -139,6 +139,8 @@ async function loadStock(): Promise<void> {
 }
 
 function renderProducts(): void {
+  // Keep what the shopper already chose across refreshes (clamped to what is left).
+  const chosen = new Map(chosenLines().map((l) => [l.sku, l.quantity]));
   els.products.replaceChildren();
   const anyLeft = products.some((p) => p.available > 0);
   for (const p of products) {
@@ -147,6 +149,7 @@ function renderProducts(): void {
     // A select, not a free number: the per-shopper limit cannot be exceeded and it is easy on a phone.
     const input = h('select', { id, 'data-sku': p.sku, disabled: max === 0 });
     for (let q = 0; q <= max; q++) input.append(h('option', { value: q }, String(q)));
+    input.value = String(Math.min(chosen.get(p.sku) ?? 0, max));
     els.products.append(
       h(
         'li',
@@ -166,16 +169,22 @@ function renderProducts(): void {
       ),
     );
   }
-  els.holdBtn.disabled = !anyLeft;
+  els.holdBtn.disabled = !anyLeft || busy;
   clearTimeout(stockTimer);
   setText(els.stockNote, '');
-  if (anyLeft || products.length === 0) return;
-  if (products.some((p) => (p.held ?? 0) > 0)) {
+  if (products.length === 0) return;
+  const refresh = (ms: number) => {
+    stockTimer = setTimeout(() => {
+      if (!current && !els.pick.hidden && !busy) void loadStock();
+      else refresh(ms);
+    }, ms);
+  };
+  // Stock moves fast in a flash sale: keep "N left" current while the shopper chooses.
+  if (anyLeft) refresh(3_000);
+  else if (products.some((p) => (p.held ?? 0) > 0)) {
     // Not final yet: watch for released holds until they are paid for or come back.
     setText(els.stockNote, t.allHeld);
-    stockTimer = setTimeout(() => {
-      if (!current && !els.pick.hidden) void loadStock();
-    }, 2_000);
+    refresh(2_000);
   } else finish(t.soldOutTitle, t.soldOutBody, 'sold_out');
 }
 
@@ -223,7 +232,15 @@ async function hold(): Promise<void> {
         const sku = (res.error.details as { sku?: string } | undefined)?.sku ?? '';
         alert(t.soldOutError(products.find((p) => p.sku === sku)?.name ?? sku));
         document.body.dataset.result = 'sold_out_item';
-        await loadStock();
+        // The stock read may be a moment old: trust the gateway's answer for this SKU now
+        // (someone holds or bought it) and let the next refresh tell which.
+        for (const p of products) {
+          if (p.sku === sku) {
+            p.available = 0;
+            p.held = Math.max(p.held ?? 0, 1);
+          }
+        }
+        renderProducts();
         return;
       }
       return alert(`${t.genericError} (${res.error.message})`);

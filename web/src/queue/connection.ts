@@ -15,7 +15,8 @@ export type QueueEvent =
       admissionToken?: string;
       expiresAt?: string;
     }
-  | { type: 'connection'; mode: 'connecting' | 'live' | 'reconnecting' | 'polling' };
+  /** `idle`: no connection trouble to show (e.g. the server said the queue is not open yet). */
+  | { type: 'connection'; mode: 'connecting' | 'live' | 'reconnecting' | 'polling' | 'idle' };
 
 export interface QueueConnectionOptions {
   promotionId: string;
@@ -45,6 +46,7 @@ export function connectQueue(opts: QueueConnectionOptions): { close: () => void 
   const pollAfter = opts.pollAfterFailures ?? 2;
   let ws: WebSocket | null = null;
   let failures = 0;
+  let attempts = 0;
   let closed = false;
   let retryTimer: ReturnType<typeof setTimeout> | undefined;
   let pingTimer: ReturnType<typeof setInterval> | undefined;
@@ -60,7 +62,8 @@ export function connectQueue(opts: QueueConnectionOptions): { close: () => void 
       startPolling();
       return;
     }
-    emit({ type: 'connection', mode: failures === 0 ? 'connecting' : polling ? 'polling' : 'reconnecting' });
+    if (attempts++ === 0) emit({ type: 'connection', mode: 'connecting' });
+    else if (failures > 0) emit({ type: 'connection', mode: polling ? 'polling' : 'reconnecting' });
     const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}${base}/ws`;
     let welcomed = false;
     const sock = new WebSocket(url);
@@ -108,6 +111,7 @@ export function connectQueue(opts: QueueConnectionOptions): { close: () => void 
         return;
       }
       if (ev.code === CLOSE.NOT_OPEN) {
+        emit({ type: 'connection', mode: 'idle' });
         retryTimer = setTimeout(openSocket, NOT_OPEN_RETRY_MS);
         return;
       }

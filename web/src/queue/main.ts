@@ -166,9 +166,15 @@ function onEvent(e: QueueEvent): void {
       document.body.dataset.connection = e.mode;
       setText(
         els.conn,
-        e.mode === 'live' ? '' : e.mode === 'polling' ? t.polling : e.mode === 'reconnecting' ? t.reconnecting : t.connecting,
+        e.mode === 'live' || e.mode === 'idle'
+          ? ''
+          : e.mode === 'polling'
+            ? t.polling
+            : e.mode === 'reconnecting'
+              ? t.reconnecting
+              : t.connecting,
       );
-      els.conn.hidden = e.mode === 'live';
+      els.conn.hidden = e.mode === 'live' || e.mode === 'idle';
       return;
     case 'welcome':
       if (promotionId) visitorToken.set(promotionId, e.visitorToken);
