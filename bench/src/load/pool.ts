@@ -31,6 +31,7 @@ export interface PoolResult {
   errorSamples: string[];
   workerRssPeakBytes: number;
   workersLost: number;
+  workersLostReasons: string[];
 }
 
 export interface PoolSnapshot {
@@ -63,6 +64,8 @@ export class LoadPool {
   private peak = 0;
   private rssPeak = 0;
   private lost = 0;
+  private killed = false;
+  private readonly lostReasons: string[] = [];
   readonly done: Promise<PoolResult>;
 
   constructor(plans: WorkerPlan[]) {
@@ -74,8 +77,14 @@ export class LoadPool {
       child.on('message', (m: WorkerMessage) => this.onMessage(m));
       exits.push(
         new Promise((resolve) =>
-          child.once('exit', () => {
-            if (!this.finals.has(plan.workerIndex)) this.lost++;
+          child.once('exit', (code, signal) => {
+            if (!this.finals.has(plan.workerIndex)) {
+              this.lost++;
+              // SIGKILL from the parent means the worker missed its deadline by 30 s (event loop starved).
+              this.lostReasons.push(
+                `worker ${plan.workerIndex}: exit ${signal ?? code}${this.killed ? ' (killed by the bench after its deadline)' : ''}`,
+              );
+            }
             resolve();
           }),
         ),
@@ -120,6 +129,7 @@ export class LoadPool {
   }
 
   kill(): void {
+    this.killed = true;
     for (const c of this.children) if (c.exitCode === null) c.kill('SIGKILL');
   }
 
@@ -137,6 +147,7 @@ export class LoadPool {
       errorSamples: [],
       workerRssPeakBytes: this.rssPeak,
       workersLost: this.lost,
+      workersLostReasons: this.lostReasons,
     };
     for (const c of this.latest.values()) addCounters(counters, c);
     for (const f of this.finals.values()) {

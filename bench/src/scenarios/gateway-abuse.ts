@@ -244,7 +244,8 @@ export async function runGatewayAbuse(ctx: ScenarioContext): Promise<ScenarioOut
     duplicateOrders: audit?.duplicateOrders ?? null,
     unexpectedOrders: audit?.unexpectedOrders ?? null,
     audit,
-    servers: ctx.watcher.summary(),
+    servers: ctx.watcher.summary().filter((s) => !s.name.startsWith('bench ')),
+    load: { processes: ctx.watcher.summary().filter((s) => s.name.startsWith('bench ')) },
   };
   const invariants: ScenarioOutcome['invariants'] = [
     { name: 'abuse worker reported', ok: abuseResult !== null, detail: abuseResult ? 'yes' : 'worker died' },

@@ -54,9 +54,11 @@ export async function runShopperLoad(ctx: ScenarioContext, load: ShopperLoad): P
   }));
   ctx.log(`${shoppers} shoppers over ${workerCount} worker process(es), ${targets.waitingRoomUrls.length} waiting-room node(s)`);
   const pool = new LoadPool(plans);
+  // The load generator's own CPU and RSS go in the report too: a saturated bench would explain slow answers.
+  for (const [i, pid] of pool.pids().entries()) ctx.watcher.add(pid, `bench load worker ${i}`);
   watchLoad(ctx, pool);
   // Workers stop by their deadline; this is the backstop if one hangs.
-  const backstop = setTimeout(() => pool.kill(), Math.max(0, load.deadlineAt - Date.now()) + 30_000);
+  const backstop = setTimeout(() => pool.kill(), Math.max(0, load.deadlineAt - Date.now()) + 30_000 + shoppers);
   try {
     return await pool.done;
   } finally {

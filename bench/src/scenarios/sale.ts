@@ -125,8 +125,14 @@ function saleOutcome(
     unexpectedOrders: audit?.unexpectedOrders ?? null,
     ledgerMismatch: audit?.ledgerMismatch ?? null,
     audit,
-    servers: ctx.watcher.summary(),
-    load: { workerRssPeakMb: Math.round(pool.workerRssPeakBytes / 1024 / 102.4) / 10, workersLost: pool.workersLost },
+    servers: ctx.watcher.summary().filter((s) => !s.name.startsWith('bench ')),
+    load: {
+      workers: Math.max(1, Math.min(opts.shoppers, opts.workers ?? Math.ceil(opts.shoppers / 15_000))),
+      workerRssPeakMb: Math.round(pool.workerRssPeakBytes / 1024 / 102.4) / 10,
+      workersLost: pool.workersLost,
+      workersLostReasons: pool.workersLostReasons,
+      processes: ctx.watcher.summary().filter((s) => s.name.startsWith('bench ')),
+    },
     errorSamples: pool.errorSamples,
   };
   const invariants: ScenarioOutcome['invariants'] = [
@@ -141,7 +147,7 @@ function saleOutcome(
       detail: `${fairness} violations (tolerance ${opts.fairnessToleranceMs} ms)`,
     },
     { name: 'no ticket admitted twice', ok: dupTickets === 0, detail: `${dupTickets} duplicate tickets` },
-    { name: 'no load worker lost', ok: pool.workersLost === 0, detail: `${pool.workersLost} lost` },
+    { name: 'no load worker lost', ok: pool.workersLost === 0, detail: `${pool.workersLost} lost ${pool.workersLostReasons.join('; ')}` },
   ];
   if (order) {
     invariants.push(

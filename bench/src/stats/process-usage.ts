@@ -26,6 +26,11 @@ export class ProcessWatcher {
     this.procs = [...roots];
   }
 
+  /** Watches one more process from now on (the bench's own load workers). */
+  add(pid: number, name: string): void {
+    if (!this.procs.some((p) => p.pid === pid)) this.procs.push({ pid, name });
+  }
+
   /**
    * A service may be a tree (waiting-room's cluster primary forks its workers): every descendant of
    * a watched process is watched too, named after its root.
