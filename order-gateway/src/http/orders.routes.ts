@@ -10,6 +10,7 @@ import type { Answer, OrderServiceDeps } from '../services/deps.js';
 import { cancelOrder, confirmOrder, getOrder } from '../services/order-lifecycle.service.js';
 import { placeOrder } from '../services/place-order.service.js';
 import { requireAdmission } from './auth.js';
+import { readJsonBody } from './json-body.js';
 import { confirmBodySchema, IDEMPOTENCY_KEY, orderParamsSchema, placeOrderBodySchema } from './order.schemas.js';
 
 export interface OrderRoutesDeps {
@@ -55,7 +56,7 @@ export function mountOrderRoutes(app: Hono<AppEnv>, deps: OrderRoutesDeps): void
     if (!IDEMPOTENCY_KEY.test(idempotencyKey)) {
       throw new AppError('IDEMPOTENCY_KEY_INVALID', 'Idempotency-Key must be 1 to 255 printable ASCII characters', { status: 400 });
     }
-    const body = await parseJsonBody(c, placeOrderBodySchema);
+    const body = await readJsonBody(c, placeOrderBodySchema);
     if (body.promotionId !== claims.promotion_id) {
       metrics.authRejections.inc({ reason: 'PROMOTION_MISMATCH' });
       throw authError('PROMOTION_MISMATCH', 'the admission token is for another promotion');
