@@ -46,6 +46,8 @@ function pollingShopper(promotionId: string) {
 
 async function signIn(page: Page): Promise<void> {
   await page.goto(`${stack.waitingRoomUrl}/admin`);
+  await page.getByLabel('Admin token').waitFor();
+  await stack.screenshot(page, 'admin-sign-in');
   await page.getByLabel('Admin token').fill(stack.adminToken);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByRole('heading', { name: 'Promotions' }).waitFor();
@@ -370,6 +372,8 @@ describe('flash sale in the browser', () => {
     // A forged admission token never touches stock: the gateway refuses it and the page says so.
     const g = await stack.shopper();
     await g.page.goto(`${stack.waitingRoomUrl}/`);
+    await g.page.getByRole('heading', { name: 'Join a sale' }).waitFor();
+    await stack.screenshot(g.page, 'home-chooser');
     await g.page.evaluate(
       (id) =>
         sessionStorage.setItem(
