@@ -40,6 +40,7 @@ export function sparkline(label: string, format: (v: number) => string = (v) => 
       const offset = capacity - samples.length;
       line.setAttribute('points', samples.map((s, i) => `${i + offset},${(100 - (s / max) * 96 - 2).toFixed(1)}`).join(' '));
       value.textContent = format(v);
+      svg.setAttribute('aria-label', `${label}: ${format(v)}`);
       root.dataset.value = String(v);
     },
   };
