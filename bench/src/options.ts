@@ -106,7 +106,13 @@ const DEFAULTS: Record<ScenarioName, Partial<BenchOptions>> = {
 export class UsageError extends Error {}
 
 export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.env): BenchOptions | 'help' {
-  const { values, positionals } = parseArgs({ args: argv, options: OPTION_SPECS, allowPositionals: true, strict: true });
+  let parsed: ReturnType<typeof parseArgs<{ args: string[]; options: typeof OPTION_SPECS; allowPositionals: true; strict: true }>>;
+  try {
+    parsed = parseArgs({ args: argv, options: OPTION_SPECS, allowPositionals: true, strict: true });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const { values, positionals } = parsed;
   if (values.help) return 'help';
   const scenario = positionals[0];
   if (!scenario) throw new UsageError('missing scenario');

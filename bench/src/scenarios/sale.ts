@@ -1,6 +1,6 @@
 import { auditSale, type SaleAudit } from '../checks/postgres.js';
 import type { PoolResult } from '../load/pool.js';
-import { achievedRate, duplicateTickets, fairnessViolations } from '../stats/analysis.js';
+import { achievedRate, duplicateTickets, fairness as fairnessOf } from '../stats/analysis.js';
 import { histogramBins, summarize } from '../stats/latency.js';
 import { createPromotion, schedule } from '../target/admin.js';
 import type { ScenarioContext, ScenarioOutcome } from './context.js';
@@ -77,7 +77,7 @@ function saleOutcome(
   const orderSummary = summarize(h.order);
   const orderSeconds = secondsWithOrders(ctx);
   const pacing = achievedRate(pool.admissions);
-  const fairness = fairnessViolations(pool.admissions, opts.fairnessToleranceMs);
+  const { violations: fairness, worstMs: fairnessWorstMs } = fairnessOf(pool.admissions, opts.fairnessToleranceMs);
   const dupTickets = duplicateTickets(pool.admissions);
   const unfinished = opts.shoppers - c.finished - c.failed - c.turnedAway;
   const results = {
@@ -96,6 +96,7 @@ function saleOutcome(
     queueWaitMs: summarize(h.queueWait),
     admission: { configuredPerSec: opts.admissionRate, achievedPerSec: pacing.perSec, spanMs: pacing.spanMs, duplicateTickets: dupTickets },
     fairnessViolations: fairness,
+    fairnessWorstMs: fairnessWorstMs,
     connections: {
       peak: pool.connectedPeak,
       reconnects: c.reconnects,
@@ -144,7 +145,7 @@ function saleOutcome(
     {
       name: 'admission follows arrival order',
       ok: fairness === 0,
-      detail: `${fairness} violations (tolerance ${opts.fairnessToleranceMs} ms)`,
+      detail: `${fairness} violations (tolerance ${opts.fairnessToleranceMs} ms, worst ${fairnessWorstMs} ms)`,
     },
     { name: 'no ticket admitted twice', ok: dupTickets === 0, detail: `${dupTickets} duplicate tickets` },
     { name: 'no load worker lost', ok: pool.workersLost === 0, detail: `${pool.workersLost} lost ${pool.workersLostReasons.join('; ')}` },

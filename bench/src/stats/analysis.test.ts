@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { achievedRate, duplicateTickets, fairnessViolations } from './analysis.js';
+import { achievedRate, duplicateTickets, fairness, fairnessViolations } from './analysis.js';
 
 describe('fairnessViolations', () => {
   it('counts nothing when admission follows ticket order', () => {
@@ -25,6 +25,18 @@ describe('fairnessViolations', () => {
     ];
     expect(fairnessViolations(admissions, 500)).toBe(2);
     expect(fairnessViolations(admissions, 5000)).toBe(0);
+  });
+  it('reports how late the most-jumped shopper was', () => {
+    expect(
+      fairness(
+        [
+          [1, 5000],
+          [2, 1000],
+          [3, 3000],
+        ],
+        500,
+      ),
+    ).toEqual({ violations: 2, worstMs: 4000 });
   });
   it('ignores shoppers whose ticket is unknown', () => {
     expect(

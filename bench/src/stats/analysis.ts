@@ -11,14 +11,23 @@
  * `admitted` frame), so client-side delivery delays do not count.
  */
 export function fairnessViolations(admissions: Array<[number, number]>, toleranceMs: number): number {
+  return fairness(admissions, toleranceMs).violations;
+}
+
+/** Violations, and by how much the worst one was jumped (ms beyond which a smaller ticket was still waiting). */
+export function fairness(admissions: Array<[number, number]>, toleranceMs: number): { violations: number; worstMs: number } {
   const known = admissions.filter(([ticket]) => ticket >= 0).sort((a, b) => a[0] - b[0]);
   let latestBefore = Number.NEGATIVE_INFINITY;
   let violations = 0;
+  let worstMs = 0;
   for (const [, at] of known) {
-    if (latestBefore > at + toleranceMs) violations++;
+    if (latestBefore > at + toleranceMs) {
+      violations++;
+      worstMs = Math.max(worstMs, latestBefore - at);
+    }
     if (at > latestBefore) latestBefore = at;
   }
-  return violations;
+  return { violations, worstMs };
 }
 
 /** Admissions per second over the span from the first to the last admission. */
