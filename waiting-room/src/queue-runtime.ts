@@ -103,6 +103,7 @@ export function createQueueRuntime(deps: {
       slowCloseMs: config.WS_SLOW_CLOSE_MS,
       presenceIntervalMs: config.QUEUE_PRESENCE_MS,
       finalCloseDelayMs: 2_000,
+      staleTickMs: Math.max(10_000, config.QUEUE_TICK_MS * 5),
     },
     logger,
     metrics,

@@ -67,4 +67,6 @@ export interface QueueStore {
   activePromotions(): Promise<string[]>;
   publish(promotionId: string, event: QueueEvent): Promise<void>;
   subscribe(listener: (promotionId: string, event: QueueEvent, raw: string) => void): Promise<() => Promise<void>>;
+  /** Re-asserts the event subscription on the server (a no-op when it is in place). */
+  resubscribe(): Promise<void>;
 }

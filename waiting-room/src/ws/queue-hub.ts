@@ -28,6 +28,8 @@ export interface QueueHubOptions {
   presenceIntervalMs: number;
   /** Final states (sold out, closed): sockets are closed this long after being told. */
   finalCloseDelayMs: number;
+  /** A promotion with sockets here but no tick for this long makes the hub re-assert its subscription. */
+  staleTickMs: number;
 }
 
 /**
@@ -38,7 +40,10 @@ export class QueueHub {
   private readonly byPromotion = new Map<string, Set<QueueConn>>();
   private readonly byShopper = new Map<string, Set<QueueConn>>();
   private readonly ticks = new Map<string, TickFrame>();
+  /** Local time each promotion's latest tick arrived (the tick's own `at` is the leader's clock). */
+  private readonly tickHeardAt = new Map<string, number>();
   private presenceTimer: NodeJS.Timeout | undefined;
+  private watchdog: NodeJS.Timeout | undefined;
   private unsubscribe: (() => Promise<void>) | undefined;
 
   constructor(
@@ -56,10 +61,13 @@ export class QueueHub {
       });
     };
     this.presenceTimer = setTimeout(refresh, this.opts.presenceIntervalMs);
+    this.watchdog = setInterval(() => void this.checkStaleTicks(), this.opts.staleTickMs);
+    this.watchdog.unref();
   }
 
   async stop(): Promise<void> {
     clearTimeout(this.presenceTimer);
+    clearInterval(this.watchdog);
     await this.unsubscribe?.();
   }
 
@@ -73,6 +81,7 @@ export class QueueHub {
   }
 
   add(conn: QueueConn): void {
+    if (!this.tickHeardAt.has(conn.promotionId)) this.tickHeardAt.set(conn.promotionId, Date.now()); // the staleness clock starts now
     const set = this.byPromotion.get(conn.promotionId) ?? new Set<QueueConn>();
     this.byPromotion.set(conn.promotionId, set);
     set.add(conn);
@@ -153,6 +162,7 @@ export class QueueHub {
     const prev = this.ticks.get(promotionId);
     if (prev && prev.at > tick.at) return;
     this.ticks.set(promotionId, tick);
+    this.tickHeardAt.set(promotionId, Date.now());
     this.metrics?.waiting.set({ promotion: promotionId }, tick.waiting);
     if (prev?.state !== tick.state) {
       if (prev) this.metrics?.state.set({ promotion: promotionId, state: prev.state }, 0);
@@ -230,6 +240,18 @@ export class QueueHub {
     } finally {
       for (const c of pending) c.resolving = false;
     }
+  }
+
+  /**
+   * Sockets of a promotion that hear no tick are stuck, whatever the cause (a subscription lost on a
+   * Redis failover, no admitter anywhere): re-assert the subscription and say so.
+   */
+  private async checkStaleTicks(): Promise<void> {
+    const now = Date.now();
+    const stale = [...this.byPromotion.keys()].filter((id) => now - (this.tickHeardAt.get(id) ?? 0) > this.opts.staleTickMs);
+    if (stale.length === 0) return;
+    this.logger.warn({ promotions: stale.slice(0, 10) }, 'no recent tick for promotions with sockets here; re-asserting the subscription');
+    await this.store.resubscribe().catch((err) => this.logger.warn({ err }, 'resubscribe failed'));
   }
 
   private async refreshPresence(): Promise<void> {

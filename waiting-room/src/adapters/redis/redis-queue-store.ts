@@ -177,6 +177,10 @@ export function createRedisQueueStore(redis: Redis, opts: { keyPrefix: string; s
       await redis.publish(k(id).events, JSON.stringify(event));
     },
 
+    async resubscribe() {
+      await opts.subscriber?.psubscribe(keys.eventsPattern);
+    },
+
     async subscribe(listener) {
       const sub = opts.subscriber;
       if (!sub) throw new Error('subscribe needs a subscriber connection');
