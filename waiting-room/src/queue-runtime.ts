@@ -78,7 +78,13 @@ export function createQueueRuntime(deps: {
   metrics: ServiceMetrics;
 }): QueueRuntime {
   const { config, logger } = deps;
-  const subscriber = deps.redis.duplicate({ connectionName: 'waiting-room-queue-sub', maxRetriesPerRequest: null });
+  // No ready check on the subscriber: its INFO is refused in subscriber mode, which makes ioredis
+  // reconnect and forget the subscription.
+  const subscriber = deps.redis.duplicate({
+    connectionName: 'waiting-room-queue-sub',
+    maxRetriesPerRequest: null,
+    enableReadyCheck: false,
+  });
   subscriber.on('error', (err) => logger.warn({ err: err.message, dependency: 'redis' }, 'redis subscriber error'));
   const metrics = createQueueMetrics(deps.metrics.registry);
   const store = createRedisQueueStore(deps.redis, { keyPrefix: config.REDIS_KEY_PREFIX, subscriber });

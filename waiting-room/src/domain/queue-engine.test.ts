@@ -39,7 +39,7 @@ const admittedEvents = (id: string) => events.flatMap((e) => (e.id === id && e.e
 
 beforeAll(async () => {
   redis = createRedis(testServers().redisUrl);
-  sub = createRedis(testServers().redisUrl, { maxRetriesPerRequest: null });
+  sub = createRedis(testServers().redisUrl, { maxRetriesPerRequest: null, enableReadyCheck: false });
   store = createRedisQueueStore(redis, { keyPrefix: prefix, subscriber: sub });
   signer = await createTestSigner();
   unsubscribe = await store.subscribe((id, event) => events.push({ id, event }));

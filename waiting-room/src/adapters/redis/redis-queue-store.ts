@@ -195,10 +195,16 @@ export function createRedisQueueStore(redis: Redis, opts: { keyPrefix: string; s
         }
         listener(id, event, message);
       };
+      // ioredis re-subscribes after a reconnect only when the connection had been fully ready; a
+      // reconnect during its handshake (seen under load) silently drops the pattern, so every
+      // 'ready' re-asserts it (PSUBSCRIBE of a pattern already held is a no-op).
+      const onReady = () => void sub.psubscribe(keys.eventsPattern).catch(() => {});
       sub.on('pmessage', onMessage);
+      sub.on('ready', onReady);
       await sub.psubscribe(keys.eventsPattern);
       return async () => {
         sub.off('pmessage', onMessage);
+        sub.off('ready', onReady);
         await sub.punsubscribe(keys.eventsPattern).catch(() => {});
       };
     },
