@@ -45,6 +45,9 @@ export interface WorkerCounters {
   failed: number;
   /** Shoppers still in line when the promotion sold out or closed (an expected ending, not an error). */
   turnedAway: number;
+  /** Set at the deadline: shoppers still in line, and admitted shoppers whose order had no final answer yet. */
+  inLineAtEnd: number;
+  midOrderAtEnd: number;
   /** Admitted before any frame let them compute a position (no time-to-first-position sample). */
   admittedWithoutPosition: number;
   reconnects: number;
@@ -112,6 +115,8 @@ export function emptyCounters(): WorkerCounters {
     finished: 0,
     failed: 0,
     turnedAway: 0,
+    inLineAtEnd: 0,
+    midOrderAtEnd: 0,
     admittedWithoutPosition: 0,
     reconnects: 0,
     connectErrors: 0,

@@ -253,7 +253,7 @@ export class Shopper {
     }
   }
 
-  private async send(method: string, path: string, token: string, body: string, key?: string) {
+  private async send(method: string, path: string, token: string, body: string, key?: string, maxRetries = 3) {
     const c = this.ctx.counters;
     const headers: Record<string, string> = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
     if (key) headers['idempotency-key'] = key;
@@ -271,7 +271,7 @@ export class Shopper {
       }
       c.byStatus[res.status] = (c.byStatus[res.status] ?? 0) + 1;
       const retryable = res.status === 429 || res.status === 503 || (res.status === 409 && errorCode(res.body) === 'REQUEST_IN_PROGRESS');
-      if (!retryable || attempt >= 3 || Date.now() > this.ctx.plan.deadlineAt) return res;
+      if (!retryable || attempt >= maxRetries || Date.now() > this.ctx.plan.deadlineAt) return res;
       const after = Number(res.headers['retry-after'] ?? 1);
       await new Promise((r) => setTimeout(r, Math.min(2_000, (Number.isFinite(after) ? after : 1) * 1000) * (0.5 + Math.random())));
       if (path === '/orders') c.ordersAttempted++;
@@ -311,7 +311,8 @@ export class Shopper {
 
   private async confirm(token: string, orderId: string, holdId: string): Promise<void> {
     const c = this.ctx.counters;
-    const res = await this.send('POST', `/orders/${encodeURIComponent(orderId)}/confirm`, token, '{}');
+    // Confirmation is idempotent per hold, and a hold left unconfirmed keeps its stock until it expires: insist.
+    const res = await this.send('POST', `/orders/${encodeURIComponent(orderId)}/confirm`, token, '{}', undefined, 10);
     if (!res.ok) {
       c.errors++;
       return;

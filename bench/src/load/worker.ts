@@ -96,7 +96,12 @@ function run(plan: WorkerPlan): void {
     clearInterval(sampler);
     clearInterval(reporter);
     clearTimeout(deadline);
-    for (const s of shoppers) s.stop();
+    for (const s of shoppers) {
+      // Where the deadline found each unfinished shopper: still in line, or between admission and a final answer.
+      if (s.phase === 'waiting' || s.phase === 'connecting') counters.inLineAtEnd++;
+      else if (s.phase === 'admitted') counters.midOrderAtEnd++;
+      s.stop();
+    }
     report();
     if (positionRegressions > 0) ctx.errorSamples.push(`${positionRegressions} sampled positions moved backwards`);
     const final: FinalMessage = {
