@@ -140,7 +140,7 @@ try {
       ws.on('error', reject);
       sockets.push(ws);
     });
-  const CONCURRENCY = 200;
+  const CONCURRENCY = Number(process.env.MEASURE_CONCURRENCY ?? 200);
   let next = 0;
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async () => {
