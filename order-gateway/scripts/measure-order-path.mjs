@@ -11,9 +11,10 @@
  *
  * stock: `big` (every hold succeeds → 201) or a number N (one hot SKU with N units: the first N
  * answers are 201, the rest 409 SOLD_OUT — the flash-sale case).
- * Env: GATEWAY_ENTRY (main.js | cluster.js, default cluster.js), GATEWAY_WORKERS, INVENTORY_ENTRY,
+ * Env: GATEWAY_ENTRY (main.js | cluster.js, default cluster.js), GATEWAY_WORKERS, GATEWAY_DIR, INVENTORY_ENTRY,
  * INVENTORY_WORKERS, MEASURE_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/gw-prof", gateway only),
- * RETRIES=1 (every request is sent twice with the same key and token: the shopper's retry, replayed).
+ * RETRIES=1 (every request is sent twice with the same key and token: the shopper's retry, replayed),
+ * PATH_ONLY=live (GET /health/live instead: the HTTP stack's floor on the same machine at the same moment).
  * Uses REDIS_URL / NATS_URL / DATABASE_URL; creates and drops its own database, key and subject prefix.
  */
 import { spawn } from 'node:child_process';
@@ -60,8 +61,11 @@ const common = {
   NATS_SUBJECT_PREFIX: prefix,
   LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
 };
+// GATEWAY_DIR: another build of the gateway package (e.g. an older commit's, to compare on the same machine at the same moment).
+const packageDir = (pkg) =>
+  pkg === 'order-gateway' && process.env.GATEWAY_DIR ? process.env.GATEWAY_DIR : fileURLToPath(new URL(`../../${pkg}`, import.meta.url));
 const start = (pkg, entry, extraEnv, nodeArgs = []) =>
-  spawn(process.execPath, [...nodeArgs, fileURLToPath(new URL(`../../${pkg}/dist/${entry}`, import.meta.url))], {
+  spawn(process.execPath, [...nodeArgs, `${packageDir(pkg)}/dist/${entry}`], {
     env: { ...common, ...extraEnv },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
@@ -140,7 +144,14 @@ try {
   );
   process.stdout.write('done\n');
   const body = JSON.stringify({ promotionId, lines: [{ sku: 'HOT', quantity: 1 }] });
+  // PATH_ONLY=live: GET /health/live instead (the HTTP stack's floor on the same machine, same moment).
+  const liveOnly = process.env.PATH_ONLY === 'live';
   const post = async (i) => {
+    if (liveOnly) {
+      const res = await pool.request({ path: '/health/live', method: 'GET' });
+      await res.body.dump();
+      return res.statusCode;
+    }
     const res = await pool.request({
       path: '/orders',
       method: 'POST',
@@ -153,7 +164,9 @@ try {
 
   // Warm-up (JIT, JWKS fetch, script load, connections), not counted.
   let next = 0;
-  await Promise.all(Array.from({ length: Math.min(2_000, concurrency * 4) }, () => post(next++)));
+  const warmup = {};
+  for (const s of await Promise.all(Array.from({ length: Math.min(2_000, concurrency * 4) }, () => post(next++).catch(() => 0))))
+    warmup[s] = (warmup[s] ?? 0) + 1;
 
   const gw0 = treeCpuSeconds(gateway.pid);
   const inv0 = treeCpuSeconds(inventory.pid);
@@ -198,6 +211,8 @@ try {
         inventoryEntry: process.env.INVENTORY_ENTRY ?? 'main.js',
         latencyMs: { p50: pct(50), p90: pct(90), p99: pct(99), max: pct(100) },
         statuses,
+        warmupStatuses: warmup,
+        stockAfter: JSON.parse((await nc.request(stockSubject, JSON.stringify({ promotionId }))).string()),
         cpuSeconds: { gateway: gwCpu, inventory: invCpu, loadGenerator: Number(meCpu.toFixed(2)) },
         cpuSecondsPer1000: { gateway: per1000(gwCpu), inventory: per1000(invCpu), loadGenerator: per1000(meCpu) },
         loadAverage: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' '),

@@ -23,7 +23,8 @@ try {
 
 const logger = createLogger(SERVICE, config.LOG_LEVEL);
 const metrics = createMetrics(SERVICE);
-const redis = createRedis(config.REDIS_URL, { logger, name: SERVICE });
+// Auto-pipelining: the begin/finish scripts of concurrent orders share one socket write (fewer syscalls per order).
+const redis = createRedis(config.REDIS_URL, { logger, name: SERVICE, enableAutoPipelining: true });
 const nc = await connectNats(config.NATS_URL, { logger, name: SERVICE });
 
 let accepting = true;
