@@ -1,9 +1,6 @@
 /** Test fixture (not shipped behaviour): an isolated local stack for the bench's smoke runs. */
-import { connectNats } from '@flashgate/shared/clients';
-import { natsNames } from '@flashgate/shared/contracts';
 import { createTestDatabase, type TestDatabase, testServers, uniqueName } from '@flashgate/shared/testing';
-import { jetstreamManager } from '@nats-io/jetstream';
-import { Redis } from 'ioredis';
+import { removeRunState } from './target/cleanup.js';
 
 export interface Isolation {
   env: NodeJS.ProcessEnv;
@@ -29,24 +26,7 @@ export async function isolatedEnv(): Promise<Isolation> {
     env,
     database,
     cleanup: async () => {
-      const redis = new Redis(servers.redisUrl);
-      try {
-        let cursor = '0';
-        do {
-          const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-          cursor = next;
-          if (keys.length) await redis.del(...keys);
-        } while (cursor !== '0');
-      } finally {
-        redis.disconnect();
-      }
-      const nc = await connectNats(servers.natsUrl);
-      try {
-        const jsm = await jetstreamManager(nc);
-        for (const stream of Object.values(natsNames(prefix).streams)) await jsm.streams.delete(stream).catch(() => false);
-      } finally {
-        await nc.close();
-      }
+      await removeRunState({ redisUrl: servers.redisUrl, natsUrl: servers.natsUrl, redisKeyPrefix: prefix, natsSubjectPrefix: prefix });
       await database.drop();
     },
   };

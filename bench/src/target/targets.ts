@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { freePort } from '@flashgate/infra/servers';
 import { REPO_ROOT, startLocalStack } from '@flashgate/infra/stack';
 import type { BenchOptions } from '../options.js';
+import { removeRunState } from './cleanup.js';
 
 /**
  * What the bench sends traffic to: the local stack it starts itself (the default, like `pnpm start`,
@@ -27,6 +28,7 @@ export async function resolveTargets(opts: BenchOptions, env: NodeJS.ProcessEnv,
   const workersEnv = opts.waitingRoomWorkers !== null ? String(opts.waitingRoomWorkers) : env.WORKERS;
   const perNode = Number(workersEnv) > 0 ? Number(workersEnv) : availableParallelism();
   const nodes = opts.waitingRoomNodes ?? Math.max(1, Math.ceil(opts.shoppers / (15_000 * perNode)));
+  const ownPrefix = `bench${process.pid}`;
   const stackEnv: NodeJS.ProcessEnv = {
     ...env,
     LOG_LEVEL: env.LOG_LEVEL ?? 'warn',
@@ -35,8 +37,8 @@ export async function resolveTargets(opts: BenchOptions, env: NodeJS.ProcessEnv,
     ORDER_GATEWAY_PORT: env.ORDER_GATEWAY_PORT ?? String(await freePort()),
     INVENTORY_PORT: env.INVENTORY_PORT ?? String(await freePort()),
     // Its own key and subject space, so a bench beside `pnpm start` on the same servers touches nothing of it.
-    REDIS_KEY_PREFIX: env.REDIS_KEY_PREFIX ?? `bench${process.pid}`,
-    NATS_SUBJECT_PREFIX: env.NATS_SUBJECT_PREFIX ?? `bench${process.pid}`,
+    REDIS_KEY_PREFIX: env.REDIS_KEY_PREFIX ?? ownPrefix,
+    NATS_SUBJECT_PREFIX: env.NATS_SUBJECT_PREFIX ?? ownPrefix,
     // Every simulated shopper comes from a handful of loopback addresses: lift the per-IP guards,
     // which would otherwise (rightly) treat the bench as one abusive client.
     WS_MAX_CONNECTIONS_PER_IP: env.WS_MAX_CONNECTIONS_PER_IP ?? '1000000',
@@ -54,7 +56,21 @@ export async function resolveTargets(opts: BenchOptions, env: NodeJS.ProcessEnv,
     databaseUrl: stack.env.DATABASE_URL,
     serverProcesses: stack.services.map((s, i) => ({ pid: s.pid, name: s.name === 'waiting-room' ? `waiting-room#${i + 1}` : s.name })),
     startedStack: true,
-    stop: stack.stop,
+    stop: async () => {
+      await stack.stop();
+      // Leave nothing behind on shared servers under the prefixes the bench picked (never the caller's own).
+      // Private servers (started by the launcher) are gone with their state; only shared ones need this.
+      const ownedPrefixes = !env.REDIS_KEY_PREFIX && !env.NATS_SUBJECT_PREFIX;
+      const sharedServers = !stack.startedServers.includes('redis') && !stack.startedServers.includes('nats');
+      if (ownedPrefixes && sharedServers && stack.env.REDIS_URL && stack.env.NATS_URL) {
+        await removeRunState({
+          redisUrl: stack.env.REDIS_URL,
+          natsUrl: stack.env.NATS_URL,
+          redisKeyPrefix: `${ownPrefix}:`,
+          natsSubjectPrefix: ownPrefix,
+        }).catch((err) => log(`cleanup of ${ownPrefix} state failed: ${(err as Error).message}`));
+      }
+    },
   };
 }
 
