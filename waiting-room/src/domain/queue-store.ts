@@ -22,6 +22,7 @@ export type Standing =
 export interface TickFigures {
   /** Every ticket ≤ head has been admitted or has left. */
   head: number;
+  /** Shoppers in line, plus those in the pre-queue. */
   waiting: number;
   lastTicket: number;
   /** Admitted shoppers whose token is still live (counts towards the cap). */

@@ -32,7 +32,7 @@ export function createRedisQueueStore(redis: Redis, opts: { keyPrefix: string; s
   const acquireScript = defineScript(redis, 'acquire-lease-2.lua');
   const releaseScript = defineScript(redis, 'release-lease-1.lua');
   const admitScript = defineScript(redis, 'admit-batch-5.lua');
-  const tickScript = defineScript(redis, 'read-tick-3.lua');
+  const tickScript = defineScript(redis, 'read-tick-4.lua');
 
   return {
     async join(id, shopperId, { now, phase, drawKey }): Promise<JoinOutcome> {
@@ -146,7 +146,7 @@ export function createRedisQueueStore(redis: Redis, opts: { keyPrefix: string; s
     async readTick(id, now, { maxBuckets, minBucketSize }): Promise<TickFigures> {
       const q = k(id);
       const [head, waiting, lastTicket, active, bucketSize, gone] = (await tickScript(
-        [q.waiting, q.seq, q.admitted],
+        [q.waiting, q.seq, q.admitted, q.prequeue],
         [now, maxBuckets, minBucketSize],
       )) as [number, number, number, number, number, number[]];
       return { head, waiting, lastTicket, active, bucketSize, gone };

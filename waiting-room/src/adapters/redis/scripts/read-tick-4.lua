@@ -1,10 +1,10 @@
--- read-tick-3: the figures of one tick broadcast, computed in one round trip.
+-- read-tick-4: the figures of one tick broadcast, computed in one round trip.
 -- Every ticket at or below the head has been admitted or has left (admission pops the lowest
 -- ticket), so tickets above it that are not waiting are exactly those who left: counted per bucket
 -- starting right after the head, which keeps the first bucket exact.
--- KEYS[1] waiting  KEYS[2] seq  KEYS[3] admitted
+-- KEYS[1] waiting  KEYS[2] seq  KEYS[3] admitted  KEYS[4] prequeue
 -- ARGV[1] now (epoch ms)  ARGV[2] most buckets  ARGV[3] smallest bucket size
--- Returns {head, waiting, lastTicket, active, bucketSize, {gone per bucket}}.
+-- Returns {head, waiting (in line + in the pre-queue), lastTicket, active, bucketSize, {gone per bucket}}.
 local seq = tonumber(redis.call('GET', KEYS[2]) or '0')
 local waiting = redis.call('ZCARD', KEYS[1])
 local head = seq
@@ -21,4 +21,4 @@ while start <= seq do
   counts[#counts + 1] = (finish - start + 1) - redis.call('ZCOUNT', KEYS[1], start, finish)
   start = start + size
 end
-return {head, waiting, seq, active, size, counts}
+return {head, waiting + redis.call('ZCARD', KEYS[4]), seq, active, size, counts}
