@@ -250,8 +250,15 @@ describe('flash sale in the browser', () => {
       .toBe('4');
     await stack.screenshot(admin.page, 'admin-dashboard');
     // Queue figures come from the waiting room's stats endpoint (GET /admin/promotions/:id/stats).
+    const stats = await fetch(`${stack.waitingRoomUrl}/admin/promotions/${promotionId}/stats`, {
+      headers: { authorization: `Bearer ${stack.adminToken}` },
+    });
+    expect(stats.status, 'GET /admin/promotions/:id/stats (docs/api.md)').toBe(200);
     await expect
-      .poll(async () => Number(await admin.page.locator('[data-series="admitted"]').getAttribute('data-value')), { timeout: 10_000 })
+      .poll(async () => Number(await admin.page.locator('[data-series="admitted"]').getAttribute('data-value')), {
+        timeout: 10_000,
+        message: 'console chart "Admitted" (from the stats endpoint) counts both shoppers',
+      })
       .toBeGreaterThanOrEqual(2);
 
     await Promise.all(bots.map((x) => x.stop()));
