@@ -81,6 +81,8 @@ export interface StatsMessage {
   counters: WorkerCounters;
   queue: QueueView | null;
   rssBytes: number;
+  /** p99 event-loop delay of the worker over the last second: high means the load generator itself is saturated. */
+  loopLagP99Ms: number;
 }
 
 export interface FinalMessage {

@@ -30,6 +30,7 @@ export interface PoolResult {
   tokens: Array<{ shopperId: string; token: string }>;
   errorSamples: string[];
   workerRssPeakBytes: number;
+  loopLagPeakMs: number;
   workersLost: number;
   workersLostReasons: string[];
 }
@@ -38,6 +39,8 @@ export interface PoolSnapshot {
   counters: WorkerCounters;
   queue: QueueView | null;
   workerRssBytes: number;
+  /** Worst worker's event-loop p99 delay over the last second. */
+  loopLagP99Ms: number;
 }
 
 /** The built worker, found from the package root so the pool works from src (vitest) and dist alike. */
@@ -63,6 +66,8 @@ export class LoadPool {
   private queue: QueueView | null = null;
   private peak = 0;
   private rssPeak = 0;
+  private lagPeak = 0;
+  private readonly lag = new Map<number, number>();
   private lost = 0;
   private killed = false;
   private readonly lostReasons: string[] = [];
@@ -102,6 +107,8 @@ export class LoadPool {
     if (m.type === 'stats') {
       this.latest.set(m.workerIndex, m.counters);
       this.rss.set(m.workerIndex, m.rssBytes);
+      this.lag.set(m.workerIndex, m.loopLagP99Ms);
+      if (m.loopLagP99Ms > this.lagPeak) this.lagPeak = m.loopLagP99Ms;
       if (m.queue && (!this.queue || m.queue.at >= this.queue.at)) this.queue = m.queue;
       const s = this.snapshot();
       if (s.counters.open > this.peak) this.peak = s.counters.open;
@@ -117,7 +124,7 @@ export class LoadPool {
     for (const c of this.latest.values()) addCounters(counters, c);
     let rss = 0;
     for (const r of this.rss.values()) rss += r;
-    return { counters, queue: this.queue, workerRssBytes: rss };
+    return { counters, queue: this.queue, workerRssBytes: rss, loopLagP99Ms: Math.max(0, ...this.lag.values()) };
   }
 
   pids(): number[] {
@@ -146,6 +153,7 @@ export class LoadPool {
       tokens: [],
       errorSamples: [],
       workerRssPeakBytes: this.rssPeak,
+      loopLagPeakMs: this.lagPeak,
       workersLost: this.lost,
       workersLostReasons: this.lostReasons,
     };

@@ -4,6 +4,7 @@
  * same arrival pattern), reports cumulative counters every second and, when all its shoppers are
  * done or the deadline passes, one final message with histograms and per-shopper records.
  */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { closeAgents } from './http.js';
 import { isLoopbackUrl, sourceAddress } from './addresses.js';
 import {
@@ -83,10 +84,16 @@ function run(plan: WorkerPlan): void {
       counters: { ...counters, byStatus: { ...counters.byStatus } },
       queue: ctx.queue.view,
       rssBytes: process.memoryUsage.rss(),
+      loopLagP99Ms: Math.round(loopDelay.percentile(99) / 1e4) / 100,
     };
     process.send?.(msg);
   };
-  const reporter = setInterval(report, 1000);
+  const loopDelay = monitorEventLoopDelay({ resolution: 20 });
+  loopDelay.enable();
+  const reporter = setInterval(() => {
+    report();
+    loopDelay.reset();
+  }, 1000);
   const deadline = setTimeout(() => void finish(), Math.max(0, plan.deadlineAt - Date.now()));
 
   async function finish(): Promise<void> {

@@ -20,6 +20,7 @@ export function renderHtml(r: BenchReport): string {
       { name: 'bench shoppers waiting', values: tl.map((p) => p.waiting) },
     ]),
     lineChart('Errors (cumulative)', xs, [{ name: 'errors', values: tl.map((p) => p.errors) }]),
+    lineChart('Load generator event-loop delay, p99 (ms)', xs, [{ name: 'worst load worker', values: tl.map((p) => p.loadLagMs ?? null) }]),
     lineChart('Server RSS (MB)', xs, [...serverSeries('rssMb'), { name: 'bench workers', values: tl.map((p) => p.loadRssMb) }]),
     lineChart('Server CPU (% of one core)', xs, serverSeries('cpuPercent')),
     ...r.charts.map((c) => histogramChart(c.title, c.bins)),

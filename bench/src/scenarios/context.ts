@@ -17,6 +17,8 @@ export interface TimelinePoint {
   errors: number;
   servers: Array<{ name: string; rssMb: number; cpuPercent: number }>;
   loadRssMb: number;
+  /** Worst load worker's event-loop p99 delay in the last second (ms). */
+  loadLagMs: number;
 }
 
 export interface ScenarioContext {

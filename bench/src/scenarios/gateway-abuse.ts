@@ -129,6 +129,7 @@ export async function runGatewayAbuse(ctx: ScenarioContext): Promise<ScenarioOut
         .sample()
         .map((s) => ({ name: s.name, rssMb: Math.round(s.rssBytes / 1024 / 102.4) / 10, cpuPercent: s.cpuPercent })),
       loadRssMb: 0,
+      loadLagMs: 0,
     });
   }, 1000);
   const during = orderers.slice(half).map(async (t, i) => {

@@ -93,6 +93,7 @@ function watchLoad(ctx: ScenarioContext, pool: LoadPool): void {
       errors: errorCount(c),
       servers,
       loadRssMb: Math.round(snap.workerRssBytes / 1024 / 102.4) / 10,
+      loadLagMs: snap.loopLagP99Ms,
     });
     prevAdmitted = c.admitted;
     prevAnswered = answered;

@@ -132,6 +132,7 @@ function saleOutcome(
     load: {
       workers: Math.max(1, Math.min(opts.shoppers, opts.workers ?? Math.ceil(opts.shoppers / 15_000))),
       workerRssPeakMb: Math.round(pool.workerRssPeakBytes / 1024 / 102.4) / 10,
+      eventLoopLagPeakMs: pool.loopLagPeakMs,
       workersLost: pool.workersLost,
       workersLostReasons: pool.workersLostReasons,
       processes: ctx.watcher.summary().filter((s) => s.name.startsWith('bench ')),
