@@ -30,6 +30,9 @@ if (cluster.isPrimary) {
     logger.warn('VISITOR_TOKEN_SECRET is unset: generated one for this run (visitor tokens will not survive a restart)');
   }
   const count = config.WORKERS > 0 ? config.WORKERS : availableParallelism();
+  // Round-robin spreads sockets evenly (each worker stays under its file limit) but every new
+  // connection passes through the primary; under connection storms 'os' lets workers accept directly.
+  cluster.schedulingPolicy = config.CLUSTER_SCHEDULING === 'os' ? cluster.SCHED_NONE : cluster.SCHED_RR;
   let stopping = false;
   const startedAt = new Map<number, number>();
   let quickDeaths = 0;
@@ -74,7 +77,7 @@ if (cluster.isPrimary) {
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
 
-  logger.info({ workers: count, port: config.PORT }, 'starting waiting-room workers');
+  logger.info({ workers: count, port: config.PORT, scheduling: config.CLUSTER_SCHEDULING }, 'starting waiting-room workers');
   for (let i = 0; i < count; i++) fork();
 } else {
   process.on('SIGINT', () => {}); // the primary sends SIGTERM (see main.ts)

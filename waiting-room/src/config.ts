@@ -1,4 +1,4 @@
-import { commonEnv, envInt, envList, envNumber, parseEnv, z } from '@flashgate/shared/config';
+import { commonEnv, envEnum, envInt, envList, envNumber, parseEnv, z } from '@flashgate/shared/config';
 
 export const configSchema = z.object({
   ...commonEnv,
@@ -23,6 +23,8 @@ export const configSchema = z.object({
   VISITOR_TOKEN_TTL_SECONDS: envInt(86_400, { min: 60 }),
   /** Worker processes `node dist/cluster.js` runs on one port; 0 = one per CPU core. */
   WORKERS: envInt(0, { min: 0, max: 256 }),
+  /** Who accepts connections under cluster.js: `rr` the primary, round-robin (even spread); `os` each worker (no hand-off cost). */
+  CLUSTER_SCHEDULING: envEnum(['rr', 'os'], 'rr'),
   /** Origins allowed to open the queue WebSocket; empty = any. */
   ALLOWED_ORIGINS: envList([]),
   WS_MAX_CONNECTIONS_PER_IP: envInt(200, { min: 1 }),
