@@ -6,7 +6,9 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createDb, createRedis } from '@flashgate/shared/clients';
+import { connectNats, createDb, createRedis } from '@flashgate/shared/clients';
+import { natsNames } from '@flashgate/shared/contracts';
+import { jetstreamManager } from '@nats-io/jetstream';
 import { migrateToLatest } from '@flashgate/shared/db';
 import { createTestDatabase, testServers, uniqueName, waitFor } from '@flashgate/shared/testing';
 import { freePort } from '@flashgate/infra/servers';
@@ -90,6 +92,9 @@ it('runs WORKERS processes on one port that share the line, and stops them all o
     const redis = createRedis(servers.redisUrl);
     await deleteKeys(redis, prefix);
     redis.disconnect();
+    const nc = await connectNats(servers.natsUrl);
+    await (await jetstreamManager(nc)).streams.delete(natsNames(prefix).streams.promotions).catch(() => undefined);
+    await nc.close();
     await database.drop();
   }
 });
