@@ -24,4 +24,9 @@ await runCluster({
   shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
   logger: () => createLogger('order-gateway-primary', config.LOG_LEVEL),
   startWorker: () => import('./main.js'),
+  // A larger young generation: an order allocates a lot of short-lived objects, and fewer scavenges
+  // measured ≈9% less CPU per order (README, "Order path performance"). Unless the operator chose one.
+  workerExecArgv: [...process.execArgv, process.env.NODE_OPTIONS ?? ''].some((a) => a.includes('--max-semi-space-size'))
+    ? []
+    : ['--max-semi-space-size=32'],
 });

@@ -20,6 +20,8 @@ export interface ClusterOptions {
   logger: () => Logger;
   /** Imports the service's main module in a worker. */
   startWorker: () => Promise<unknown>;
+  /** Extra Node/V8 flags for the workers (after the primary's own execArgv). */
+  workerExecArgv?: string[];
 }
 
 export async function runCluster(opts: ClusterOptions): Promise<void> {
@@ -33,6 +35,7 @@ export async function runCluster(opts: ClusterOptions): Promise<void> {
   let stopping = false;
   let quickDeaths = 0;
   const startedAt = new Map<number, number>();
+  if (opts.workerExecArgv?.length) cluster.setupPrimary({ execArgv: [...process.execArgv, ...opts.workerExecArgv] });
   const alive = () => Object.keys(cluster.workers ?? {}).length;
   const fork = (): Worker => {
     const w = cluster.fork();

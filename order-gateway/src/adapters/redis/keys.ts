@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /**
  * Every Redis key the gateway uses. All of a promotion's keys share the `{promotionId}` hash tag, so
@@ -13,7 +13,7 @@ export interface GatewayKeys {
   admission: (promotionId: string, jti: string) => string;
 }
 
-const h = (s: string) => createHash('sha256').update(s).digest('base64url').slice(0, 32);
+const h = (s: string) => hash('sha256', s, 'base64url').slice(0, 32);
 
 export function gatewayKeys(prefix: string): GatewayKeys {
   const base = `${prefix}:gw`;
