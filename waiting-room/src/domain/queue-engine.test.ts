@@ -77,13 +77,18 @@ describe('admission', () => {
     expect(notices).toHaveLength(300); // no double admission
     expect(new Set(notices.map((n) => n.shopperId)).size).toBe(300);
     expect(notices.map((n) => n.shopperId)).toEqual(shoppers); // ticket order
+    const times = notices.map((n) => n.admittedAt as number);
+    expect(times.every((t, i) => i === 0 || t >= (times[i - 1] as number))).toBe(true); // admitted in that order
     expect([a.isLeaderOf(p.id), b.isLeaderOf(p.id)].filter(Boolean)).toHaveLength(1);
     const claims = await signer.verify(notices[0]?.token as string);
     expect(claims.sub).toBe(shoppers[0]);
     expect(claims.promotion_id).toBe(p.id);
     // Re-issuing returns the same token.
     const again = await store.join(p.id, shoppers[0] as string, { now: Date.now(), phase: 'open', drawKey: 0 });
-    expect(again).toEqual({ status: 'admitted', admission: { token: notices[0]?.token, expiresAt: notices[0]?.expiresAt } });
+    expect(again).toEqual({
+      status: 'admitted',
+      admission: { token: notices[0]?.token, expiresAt: notices[0]?.expiresAt, admittedAt: notices[0]?.admittedAt },
+    });
     await Promise.all([a.stop(), b.stop()]);
   });
 

@@ -168,7 +168,7 @@ export class QueueLeader {
           ttlSeconds: p.tokenTtlSeconds,
           now: signedAt,
         });
-        return { shopperId, expiresAtMs: expiresAt.getTime(), admission: { token, expiresAt: expiresAt.toISOString() } };
+        return { shopperId, expiresAtMs: expiresAt.getTime(), admission: { token, expiresAt: expiresAt.toISOString(), admittedAt: now } };
       }),
     );
     const admitted = await store.admit(id, this.lease, now, p.maxActiveShoppers, candidates);

@@ -4,6 +4,8 @@ import type { TickFrame } from '@flashgate/shared/contracts';
 export interface StoredAdmission {
   token: string;
   expiresAt: string;
+  /** When the admitter admitted the shopper (its clock, epoch ms): the `at` of every `admitted` frame. */
+  admittedAt?: number;
 }
 
 export type JoinOutcome =

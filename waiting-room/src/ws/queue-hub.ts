@@ -3,7 +3,7 @@ import type { Logger } from '@flashgate/shared/logger';
 import type { WebSocket } from 'ws';
 import type { QueueMetrics } from '../domain/queue-metrics.js';
 import { isFinalState } from '../domain/queue-state.js';
-import type { QueueEvent, QueueStore } from '../domain/queue-store.js';
+import type { QueueEvent, QueueStore, StoredAdmission } from '../domain/queue-store.js';
 import { CloseCode } from './queue-close-codes.js';
 
 /** A joined shopper's socket on this process. */
@@ -152,10 +152,10 @@ export class QueueHub {
     }
   }
 
-  private sendAdmitted(conn: QueueConn, a: { token: string; expiresAt: string }): void {
+  private sendAdmitted(conn: QueueConn, a: StoredAdmission): void {
     if (conn.admitted) return;
     conn.admitted = true;
-    this.sendFrame(conn, { type: 'admitted', admissionToken: a.token, expiresAt: a.expiresAt, at: Date.now() });
+    this.sendFrame(conn, { type: 'admitted', admissionToken: a.token, expiresAt: a.expiresAt, at: a.admittedAt ?? Date.now() });
   }
 
   private onTick(promotionId: string, tick: TickFrame): void {

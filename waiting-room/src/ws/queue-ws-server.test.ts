@@ -94,14 +94,18 @@ describe('joining over WebSocket', () => {
   it('sends the admitted shopper a verifiable admission JWT, the same one again on reconnect', async () => {
     const p = directory.put(makePromotion({ admissionRatePerSec: 20 }));
     const { s, welcome } = await join(a, p.id);
-    const admitted = await s.next<{ admissionToken: string; expiresAt: string }>('admitted', 5_000);
+    const admitted = await s.next<{ admissionToken: string; expiresAt: string; at: number }>('admitted', 5_000);
     const claims = await signer.verify(admitted.admissionToken);
     expect(claims).toMatchObject({ sub: welcome.shopperId, promotion_id: p.id, iss: 'waiting-room', aud: 'order-gateway' });
     expect(new Date(admitted.expiresAt).getTime()).toBe((claims.exp as number) * 1000);
     await s.close();
     const again = await join(b, p.id, welcome.visitorToken);
     expect(again.welcome).toMatchObject({ state: 'admitted', ahead: 0 });
-    expect((await again.s.next<{ admissionToken: string }>('admitted')).admissionToken).toBe(admitted.admissionToken);
+    // The same admission: same token, and `at` is still the moment of admission.
+    expect(await again.s.next<{ admissionToken: string; at: number }>('admitted')).toMatchObject({
+      admissionToken: admitted.admissionToken,
+      at: admitted.at,
+    });
     await again.s.close();
   });
 

@@ -185,7 +185,7 @@ export function attachQueueWebSocket(
         type: 'admitted',
         admissionToken: result.admission.token,
         expiresAt: result.admission.expiresAt,
-        at: Date.now(),
+        at: result.admission.admittedAt ?? Date.now(),
       });
       return;
     }

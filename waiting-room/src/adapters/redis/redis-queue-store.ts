@@ -14,7 +14,7 @@ import { type QueueKeyBuilder, queueKeys } from './queue-keys.js';
 function parseAdmission(raw: string | null | undefined): StoredAdmission | null {
   if (!raw) return null;
   const v = JSON.parse(raw) as StoredAdmission;
-  return { token: v.token, expiresAt: v.expiresAt };
+  return { token: v.token, expiresAt: v.expiresAt, admittedAt: v.admittedAt };
 }
 
 /**
