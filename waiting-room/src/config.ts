@@ -34,6 +34,8 @@ export const configSchema = z.object({
   WS_SOFT_BUFFER_BYTES: envInt(65_536, { min: 1_024 }),
   WS_HARD_BUFFER_BYTES: envInt(1_048_576, { min: 1_024 }),
   WS_SLOW_CLOSE_MS: envInt(30_000, { min: 100 }),
+  /** Tick frames one process writes per second at most; beyond, each socket gets every n-th tick (≥ one per 5 s). */
+  WS_TICK_FANOUT_PER_SEC: envInt(10_000, { min: 1 }),
   JOIN_RATE_PER_IP: envNumber(20, { min: 0.01 }),
   JOIN_BURST_PER_IP: envInt(60, { min: 1 }),
   QUEUE_ADMIT_INTERVAL_MS: envInt(100, { min: 10, max: 1_000 }),

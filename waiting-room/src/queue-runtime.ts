@@ -34,6 +34,7 @@ export type QueueConfig = Pick<
   | 'WS_SOFT_BUFFER_BYTES'
   | 'WS_HARD_BUFFER_BYTES'
   | 'WS_SLOW_CLOSE_MS'
+  | 'WS_TICK_FANOUT_PER_SEC'
   | 'JOIN_RATE_PER_IP'
   | 'JOIN_BURST_PER_IP'
   | 'QUEUE_ADMIT_INTERVAL_MS'
@@ -110,6 +111,8 @@ export function createQueueRuntime(deps: {
       presenceIntervalMs: config.QUEUE_PRESENCE_MS,
       finalCloseDelayMs: 2_000,
       staleTickMs: Math.max(10_000, config.QUEUE_TICK_MS * 5),
+      tickFanoutPerSec: config.WS_TICK_FANOUT_PER_SEC,
+      tickIntervalMs: config.QUEUE_TICK_MS,
     },
     logger,
     metrics,

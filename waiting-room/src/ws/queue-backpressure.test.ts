@@ -80,3 +80,40 @@ it('terminates a socket that stops answering pings (dead peer)', async () => {
   const closed = await new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
   expect(closed).toBe(1006); // terminated without a close frame
 });
+
+it('thins tick fan-out beyond its budget: every socket still gets a share, a state change goes to all', async () => {
+  const thin = await startQueueNode({
+    config: testConfig({ QUEUE_TICK_MS: '100', WS_TICK_FANOUT_PER_SEC: '10' }), // one frame per tick: stride = sockets
+    directory,
+    signer: await createTestSigner(),
+  });
+  try {
+    const p = directory.put(makePromotion({ admissionRatePerSec: 0.01 }));
+    const sockets = await Promise.all([1, 2, 3].map(() => TestSocket.open(thin.wsUrl(p.id))));
+    for (const s of sockets) s.send({ type: 'hello' });
+    for (const s of sockets) await s.next('welcome');
+    const counts = [0, 0, 0];
+    sockets.forEach((s, i) =>
+      s.ws.on('message', (d) => {
+        if (JSON.parse(d.toString()).type === 'tick') counts[i] = (counts[i] ?? 0) + 1;
+      }),
+    );
+    await sleep(1_500); // ~15 ticks
+    for (const c of counts) {
+      expect(c).toBeGreaterThanOrEqual(2);
+      expect(c).toBeLessThanOrEqual(8); // about a third each
+    }
+    directory.update(p.id, { paused: true });
+    const firstPaused: number[] = [];
+    for (const s of sockets) {
+      let t = await s.next<{ state: string; at: number }>('tick', 2_000);
+      while (t.state !== 'paused') t = await s.next<{ state: string; at: number }>('tick', 2_000);
+      firstPaused.push(t.at);
+    }
+    expect(new Set(firstPaused).size).toBe(1); // the same (state-change) tick reached every socket
+    await Promise.all(sockets.map((s) => s.close()));
+  } finally {
+    await deleteKeys(thin.redis, thin.config.REDIS_KEY_PREFIX);
+    await thin.close();
+  }
+});

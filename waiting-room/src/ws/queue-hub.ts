@@ -16,6 +16,8 @@ export interface QueueConn {
   /** Since when the socket's send buffer has been over the soft limit. */
   slowSince?: number;
   resolving?: boolean;
+  /** Which of the thinned ticks this socket gets (set by the hub). */
+  slot?: number;
 }
 
 export interface QueueHubOptions {
@@ -30,6 +32,13 @@ export interface QueueHubOptions {
   finalCloseDelayMs: number;
   /** A promotion with sockets here but no tick for this long makes the hub re-assert its subscription. */
   staleTickMs: number;
+  /**
+   * Tick frames this process writes per second at most. With more sockets than that, each socket gets
+   * every n-th tick (n ≤ 5 s / tick period, so positions still refresh at least every 5 s); a state
+   * change always goes to everyone. Bounds the fan-out cost of very large lines.
+   */
+  tickFanoutPerSec: number;
+  tickIntervalMs: number;
 }
 
 /**
@@ -39,6 +48,9 @@ export interface QueueHubOptions {
 export class QueueHub {
   private readonly byPromotion = new Map<string, Set<QueueConn>>();
   private readonly byShopper = new Map<string, Set<QueueConn>>();
+  private readonly tickSeq = new Map<string, number>();
+  private connCount = 0;
+  private nextSlot = 0;
   private readonly ticks = new Map<string, TickFrame>();
   /** Local time each promotion's latest tick arrived (the tick's own `at` is the leader's clock). */
   private readonly tickHeardAt = new Map<string, number>();
@@ -84,7 +96,9 @@ export class QueueHub {
     if (!this.tickHeardAt.has(conn.promotionId)) this.tickHeardAt.set(conn.promotionId, Date.now()); // the staleness clock starts now
     const set = this.byPromotion.get(conn.promotionId) ?? new Set<QueueConn>();
     this.byPromotion.set(conn.promotionId, set);
+    if (!set.has(conn)) this.connCount++;
     set.add(conn);
+    conn.slot = this.nextSlot++;
     const key = shopperKey(conn.promotionId, conn.shopperId);
     const mine = this.byShopper.get(key) ?? new Set<QueueConn>();
     this.byShopper.set(key, mine);
@@ -95,6 +109,7 @@ export class QueueHub {
   remove(conn: QueueConn): void {
     const set = this.byPromotion.get(conn.promotionId);
     if (!set?.delete(conn)) return;
+    this.connCount--;
     if (set.size === 0) this.byPromotion.delete(conn.promotionId);
     const key = shopperKey(conn.promotionId, conn.shopperId);
     const mine = this.byShopper.get(key);
@@ -171,11 +186,14 @@ export class QueueHub {
     const conns = this.byPromotion.get(promotionId);
     if (!conns) return;
     const data = Buffer.from(JSON.stringify(tick)); // once per promotion, not per socket
+    const seq = (this.tickSeq.get(promotionId) ?? 0) + 1;
+    this.tickSeq.set(promotionId, seq);
+    const stride = prev?.state !== tick.state ? 1 : this.stride();
     const missed: QueueConn[] = [];
     const unticketed: QueueConn[] = [];
     for (const conn of conns) {
       if (conn.admitted) continue;
-      this.send(conn, data, true);
+      if (stride === 1 || ((conn.slot ?? 0) + seq) % stride === 0) this.send(conn, data, true);
       if (conn.resolving) continue;
       // A shopper past the head whose admission notice this node did not hear (e.g. a pub/sub blip).
       if (conn.ticket !== null && conn.ticket <= tick.admittedThrough) missed.push(conn);
@@ -193,6 +211,13 @@ export class QueueHub {
         }
       }, this.opts.finalCloseDelayMs).unref();
     }
+  }
+
+  /** Every how many ticks each socket is sent one, to stay within the fan-out budget. */
+  private stride(): number {
+    const perTick = Math.max(1, (this.opts.tickFanoutPerSec * this.opts.tickIntervalMs) / 1000);
+    const most = Math.max(1, Math.floor(5_000 / this.opts.tickIntervalMs));
+    return Math.min(most, Math.max(1, Math.ceil(this.connCount / perTick)));
   }
 
   private async resolveMissed(promotionId: string, conns: QueueConn[]): Promise<void> {
