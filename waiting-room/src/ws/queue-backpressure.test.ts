@@ -93,11 +93,11 @@ it('thins tick fan-out beyond its budget: every socket still gets a share, a sta
     for (const s of sockets) s.send({ type: 'hello' });
     for (const s of sockets) await s.next('welcome');
     const counts = [0, 0, 0];
-    sockets.forEach((s, i) =>
+    sockets.forEach((s, i) => {
       s.ws.on('message', (d) => {
         if (JSON.parse(d.toString()).type === 'tick') counts[i] = (counts[i] ?? 0) + 1;
-      }),
-    );
+      });
+    });
     await sleep(1_500); // ~15 ticks
     for (const c of counts) {
       expect(c).toBeGreaterThanOrEqual(2);
