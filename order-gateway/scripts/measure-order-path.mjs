@@ -109,6 +109,21 @@ function treeCpuSeconds(rootPid) {
   return ticks / 100; // USER_HZ
 }
 
+/** CPU-seconds of every process with this command name (redis-server, nats-server: shared with anything else using them). */
+function commCpuSeconds(comm) {
+  let ticks = 0;
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      if (!stat.includes(`(${comm})`)) continue;
+      const f = stat.split(') ')[1].split(' ');
+      ticks += Number(f[11]) + Number(f[12]);
+    } catch {}
+  }
+  return ticks / 100;
+}
+
 const nc = await connectNats(env.NATS_URL);
 const names = natsNames(prefix);
 const gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
@@ -171,6 +186,8 @@ try {
   const gw0 = treeCpuSeconds(gateway.pid);
   const inv0 = treeCpuSeconds(inventory.pid);
   const me0 = process.cpuUsage();
+  const redis0 = commCpuSeconds('redis-server');
+  const nats0 = commCpuSeconds('nats-server');
   const latencies = [];
   const statuses = {};
   const deadline = performance.now() + seconds * 1000;
@@ -192,6 +209,8 @@ try {
   const gwCpu = treeCpuSeconds(gateway.pid) - gw0;
   const invCpu = treeCpuSeconds(inventory.pid) - inv0;
   const me = process.cpuUsage(me0);
+  const redisCpu = commCpuSeconds('redis-server') - redis0;
+  const natsCpu = commCpuSeconds('nats-server') - nats0;
   const meCpu = (me.user + me.system) / 1e6;
   latencies.sort((a, b) => a - b);
   const pct = (p) => Number(latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))]?.toFixed(1));
@@ -213,8 +232,21 @@ try {
         statuses,
         warmupStatuses: warmup,
         stockAfter: JSON.parse((await nc.request(stockSubject, JSON.stringify({ promotionId }))).string()),
-        cpuSeconds: { gateway: gwCpu, inventory: invCpu, loadGenerator: Number(meCpu.toFixed(2)) },
-        cpuSecondsPer1000: { gateway: per1000(gwCpu), inventory: per1000(invCpu), loadGenerator: per1000(meCpu) },
+        cpuSeconds: {
+          gateway: gwCpu,
+          inventory: invCpu,
+          loadGenerator: Number(meCpu.toFixed(2)),
+          redisServer: Number(redisCpu.toFixed(2)),
+          natsServer: Number(natsCpu.toFixed(2)),
+        },
+        // redis-server / nats-server: every client's work on this machine, not only this run's (an upper bound).
+        cpuSecondsPer1000: {
+          gateway: per1000(gwCpu),
+          inventory: per1000(invCpu),
+          loadGenerator: per1000(meCpu),
+          redisServer: per1000(redisCpu),
+          natsServer: per1000(natsCpu),
+        },
         loadAverage: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' '),
         cpus: cpus().length,
       },
