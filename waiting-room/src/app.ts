@@ -9,6 +9,7 @@ import type { Config } from './config.js';
 import { adminAuth } from './http/admin-auth.js';
 import { adminKeyRoutes } from './http/admin-keys.js';
 import { adminPromotionRoutes } from './http/admin-promotions.js';
+import { adminStatsRoutes } from './http/admin-stats.js';
 import { jwksRoutes } from './http/jwks.js';
 import { pageRoutes } from './http/pages.js';
 import type { PromotionsRuntime } from './promotions-runtime.js';
@@ -47,5 +48,6 @@ export function buildApp(deps: AppDeps) {
     app.route('/', jwksRoutes(deps.promotions.keyRing));
   }
   if (deps.queue) app.route('/', queueRoutes(deps.queue));
+  if (deps.promotions && deps.queue) app.route('/admin', adminStatsRoutes({ directory: deps.promotions.directory, queue: deps.queue }));
   return app;
 }

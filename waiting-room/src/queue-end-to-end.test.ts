@@ -20,6 +20,7 @@ let node: TestNode;
 let queue: QueueRuntime;
 let wsBase: string;
 let closeHttp: () => Promise<void>;
+let fullApp: ReturnType<typeof buildApp>;
 const redisPrefix = uniqueName('wre2e');
 const redis = createRedis(process.env.REDIS_URL as string);
 
@@ -49,6 +50,7 @@ beforeAll(async () => {
     promotions: node.runtime,
     queue,
   });
+  fullApp = app;
   const http = await serveHttp(app, { port: 0, host: '127.0.0.1' });
   queue.attach(http.server);
   wsBase = `ws://127.0.0.1:${http.port}`;
@@ -106,4 +108,31 @@ it('pausing through the admin API halts admission and tells the line, resuming r
   expect((await node.admin('POST', `/admin/promotions/${id}/resume`)).status).toBe(200);
   for (;;) if ((await s.next<{ state: string }>('tick', 5_000)).state === 'waiting') break;
   await s.close();
+});
+
+it('the dashboard stats count the line, the admitted and the live admissions, behind the admin token', async () => {
+  const now = Date.now();
+  const created = await node.admin(
+    'POST',
+    '/admin/promotions',
+    promotionBody({ windowStart: new Date(now + 300).toISOString(), admissionRatePerSec: 50, maxActiveShoppers: 2 }, now),
+  );
+  const id = created.body.id as string;
+  await new Promise((r) => setTimeout(r, 400));
+  const sockets = await Promise.all([0, 1, 2].map(() => TestSocket.open(`${wsBase}/queue/${id}/ws`)));
+  for (const s of sockets) s.send({ type: 'hello' });
+  for (const s of sockets) await s.next('welcome');
+  const auth = { authorization: `Bearer ${node.config.ADMIN_TOKEN}` };
+  // The cap of 2 admits two; the third waits in line.
+  let stats: any;
+  for (const deadline = Date.now() + 5_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 100))) {
+    stats = await (await fullApp.request(`/admin/promotions/${id}/stats`, { headers: auth })).json();
+    if (stats.admitted === 2 && stats.queueLength === 1) break;
+  }
+  expect(stats).toMatchObject({ promotionId: id, admitted: 2, active: 2, queueLength: 1, maxActiveShoppers: 2, configuredRatePerSec: 50 });
+  expect((await fullApp.request(`/admin/promotions/${id}/stats`)).status).toBe(401);
+  const missing = await fullApp.request('/admin/promotions/no-such-sale/stats', { headers: auth });
+  expect(missing.status).toBe(404);
+  expect(((await missing.json()) as any).error.code).toBe('PROMOTION_NOT_FOUND');
+  for (const s of sockets) await s.close();
 });

@@ -64,6 +64,8 @@ export interface QueueStore {
   admit(promotionId: string, lease: string, now: number, maxActive: number, candidates: AdmissionCandidate[]): Promise<string[] | 'fenced'>;
   readTick(promotionId: string, now: number, opts: { maxBuckets: number; minBucketSize: number }): Promise<TickFigures>;
   meta(promotionId: string): Promise<{ drawn: boolean; soldOut: boolean }>;
+  /** Shoppers ever admitted to the promotion (each once: one stored admission per shopper). */
+  admittedTotal(promotionId: string): Promise<number>;
   setSoldOut(promotionId: string): Promise<void>;
   markActive(promotionId: string): Promise<void>;
   forgetActive(promotionId: string): Promise<void>;

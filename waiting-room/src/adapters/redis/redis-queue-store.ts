@@ -157,6 +157,8 @@ export function createRedisQueueStore(redis: Redis, opts: { keyPrefix: string; s
       return { drawn: drawn === '1', soldOut: soldOut === '1' };
     },
 
+    admittedTotal: (id) => redis.hlen(k(id).tokens),
+
     async setSoldOut(id) {
       await redis.hset(k(id).meta, 'soldOut', '1');
     },
