@@ -1,4 +1,4 @@
-import { createRemoteJWKSet, decodeProtectedHeader, errors, type JWTVerifyGetKey, jwtVerify } from 'jose';
+import { createRemoteJWKSet, errors, type JWTVerifyGetKey } from 'jose';
 import {
   ADMISSION_ALGORITHMS,
   ADMISSION_AUDIENCE,
@@ -7,6 +7,7 @@ import {
   admissionClaimsSchema,
 } from '@flashgate/shared/contracts';
 import { AppError, dependencyUnavailable } from '@flashgate/shared/errors';
+import { decodeEs256Header, verifyEs256Jwt } from './es256-jwt.js';
 
 export interface VerifiedAdmission {
   claims: AdmissionClaims;
@@ -42,13 +43,15 @@ export function authError(code: AuthCode, message: string, cause?: unknown): App
 }
 
 const ALGORITHMS: string[] = [...ADMISSION_ALGORITHMS];
+const REQUIRED_CLAIMS = ['sub', 'jti', 'exp', 'iat'] as const;
 const BEARER = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*)$/;
 
 /**
  * Verifies admission JWTs against waiting-room's JWKS. The key set is fetched once and cached
  * (imported keys included), refetched when a token names an unknown `kid` — at most once per
  * cooldown, so random kids cannot turn the gateway into a JWKS flooder. Algorithms are pinned to
- * ES256 before jose sees the token, so `alg: none` and HS256-with-the-public-key never get near a key.
+ * ES256 before anything else looks at the token, so `alg: none` and HS256-with-the-public-key never get
+ * near a key. The signature and claims are checked by `verifyEs256Jwt` (node:crypto, jose's rules).
  */
 export function admissionVerifier(opts: {
   jwks: JWTVerifyGetKey;
@@ -67,9 +70,9 @@ export function admissionVerifier(opts: {
       const token = m[1] as string;
       const cached = cache?.get(token, clock());
       if (cached) return { claims: cached, expired: false };
-      let header: ReturnType<typeof decodeProtectedHeader>;
+      let header: Record<string, unknown>;
       try {
-        header = decodeProtectedHeader(token);
+        header = decodeEs256Header(token);
       } catch (cause) {
         throw authError('AUTH_MALFORMED', 'the token header is not valid', cause);
       }
@@ -81,13 +84,12 @@ export function admissionVerifier(opts: {
       let payload: unknown;
       let expired = false;
       try {
-        const res = await jwtVerify(token, opts.jwks, {
-          algorithms: ALGORITHMS,
+        const res = await verifyEs256Jwt(token, opts.jwks, {
           issuer: ADMISSION_ISSUER,
           audience: ADMISSION_AUDIENCE,
-          clockTolerance: opts.clockToleranceSeconds,
-          requiredClaims: ['sub', 'jti', 'exp', 'iat'],
-          ...(opts.now ? { currentDate: new Date(opts.now()) } : {}),
+          requiredClaims: REQUIRED_CLAIMS,
+          clockToleranceSeconds: opts.clockToleranceSeconds,
+          nowMs: clock(),
         });
         payload = res.payload;
       } catch (err) {
