@@ -263,7 +263,7 @@ describe('flash sale in the browser', () => {
 
     await Promise.all(bots.map((x) => x.stop()));
     for (const s of [a, b, admin]) await s.context.close();
-  }, 60_000);
+  }, 90_000);
 
   it('a sale that sells out: the second shopper is told at hold time, and newcomers see the sold-out state', async () => {
     onTestFailed(() => stack.dumpPages('soldout'));
@@ -313,7 +313,7 @@ describe('flash sale in the browser', () => {
     await e.page.getByRole('heading', { name: 'The queue has not opened yet' }).waitFor();
     await stack.screenshot(e.page, 'queue-not-open-phone');
     for (const s of [c, d, e]) await s.context.close();
-  }, 45_000);
+  }, 60_000);
 
   it('a dropped connection shows "reconnecting", falls back to polling and comes back, keeping the same place', async () => {
     onTestFailed(() => stack.dumpPages('reconnect'));
@@ -397,7 +397,7 @@ describe('flash sale in the browser', () => {
     const stock = (await (await fetch(`${stack.gatewayUrl}/promotions/${promotionId}/stock`)).json()) as { products: { held: number }[] };
     expect(stock.products[0]?.held).toBe(0);
     await g.context.close();
-  }, 45_000);
+  }, 60_000);
 });
 
 async function createByApi(p: { name: string; startInMs: number; rate: number; stock: number; prequeueInMs?: number }): Promise<string> {
