@@ -339,6 +339,9 @@ async function poll(): Promise<void> {
     s.admitted.push(num(b, 'admitted', 'admittedTotal'));
     s.rate.push(num(b, 'admissionRatePerSec', 'measuredRatePerSec', 'measuredAdmissionRatePerSec'));
     s.active.push(num(b, 'active', 'activeShoppers'));
+    // Measured against what marketing set: "1.0 / 3" and "8 / 50".
+    if (typeof b.configuredRatePerSec === 'number') s.rate.note(`/ ${b.configuredRatePerSec}`);
+    if (typeof b.maxActiveShoppers === 'number') s.active.note(`/ ${b.maxActiveShoppers}`);
   }
   if (stock.ok && stock.body.products) {
     const products = stock.body.products;

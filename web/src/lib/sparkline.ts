@@ -8,6 +8,8 @@ export interface Sparkline {
   root: HTMLElement;
   push: (value: number) => void;
   values: () => readonly number[];
+  /** A short suffix after the current value (e.g. the configured target). */
+  note: (text: string) => void;
 }
 
 export function sparkline(label: string, format: (v: number) => string = (v) => String(Math.round(v * 10) / 10), capacity = 60): Sparkline {
@@ -28,11 +30,19 @@ export function sparkline(label: string, format: (v: number) => string = (v) => 
   const root = document.createElement('figure');
   root.className = 'chart';
   root.style.margin = '0';
-  root.append(title, value, svg);
+  const suffix = document.createElement('span');
+  suffix.className = 'hint';
+  const line2 = document.createElement('div');
+  line2.append(value, ' ', suffix);
+  value.style.display = 'inline';
+  root.append(title, line2, svg);
 
   return {
     root,
     values: () => samples,
+    note: (text: string) => {
+      if (suffix.textContent !== text) suffix.textContent = text;
+    },
     push(v: number) {
       samples.push(v);
       if (samples.length > capacity) samples.shift();
