@@ -40,3 +40,33 @@ describe('order-gateway CORS allow-list', () => {
     expect(res.headers.get('access-control-allow-origin')).toBeNull();
   });
 });
+
+describe('order-gateway CORS without a grant', () => {
+  const plain = new Hono();
+  plain.use('*', corsAllowList(['http://shop.example']));
+  plain.post('/orders', (c) => c.json({ ok: true }, 201));
+  plain.get('/raw', () => new Response('raw'));
+
+  it.each([
+    ['no Origin', {}],
+    ['an unlisted Origin', { Origin: 'http://evil.example' }],
+  ])('answers a request with %s with Vary: Origin and no CORS headers', async (_name, headers) => {
+    for (const [method, path] of [
+      ['POST', '/orders'],
+      ['GET', '/raw'],
+    ] as const) {
+      const res = await plain.request(path, { method, headers });
+      expect(res.status).toBeLessThan(300);
+      expect(res.headers.get('vary')).toBe('Origin');
+      expect([...res.headers.keys()].filter((k) => k.startsWith('access-control-'))).toEqual([]);
+    }
+  });
+
+  it('still answers an unlisted preflight without a grant', async () => {
+    const pre = await plain.request('/orders', {
+      method: 'OPTIONS',
+      headers: { Origin: 'http://evil.example', 'Access-Control-Request-Method': 'POST' },
+    });
+    expect(pre.headers.get('access-control-allow-origin')).toBeNull();
+  });
+});
