@@ -84,13 +84,18 @@ export function admissionVerifier(opts: {
       let payload: unknown;
       let expired = false;
       try {
-        const res = await verifyEs256Jwt(token, opts.jwks, {
-          issuer: ADMISSION_ISSUER,
-          audience: ADMISSION_AUDIENCE,
-          requiredClaims: REQUIRED_CLAIMS,
-          clockToleranceSeconds: opts.clockToleranceSeconds,
-          nowMs: clock(),
-        });
+        const res = await verifyEs256Jwt(
+          token,
+          opts.jwks,
+          {
+            issuer: ADMISSION_ISSUER,
+            audience: ADMISSION_AUDIENCE,
+            requiredClaims: REQUIRED_CLAIMS,
+            clockToleranceSeconds: opts.clockToleranceSeconds,
+            nowMs: clock(),
+          },
+          header,
+        );
         payload = res.payload;
       } catch (err) {
         // jose checks iss, aud and nbf before exp, and the signature before any claim: an expired

@@ -99,6 +99,32 @@ describe('verifyEs256Jwt gives the same verdict as jose jwtVerify', () => {
     ['a payload that is a JSON array', () => raw([1, 2])],
     ['a payload that is not JSON', () => raw('not json')],
     ['a payload that is not UTF-8', () => raw(Buffer.from([0x7b, 0xff, 0xfe, 0x7d]))],
+    [
+      'a payload starting with a UTF-8 BOM',
+      () => raw(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(JSON.stringify(claims()))])),
+    ],
+    [
+      'a payload with an encoded surrogate',
+      () => raw(Buffer.from(JSON.stringify(claims({ sub: 'S' })).replace('"S"', '"\ud800"'), 'latin1')),
+    ],
+    [
+      'a payload with a UTF-16 surrogate in UTF-8 bytes',
+      () => raw(Buffer.concat([Buffer.from('{"sub":"'), Buffer.from([0xed, 0xa0, 0x80]), Buffer.from('"}')])),
+    ],
+    [
+      'a payload with an overlong encoding',
+      () => raw(Buffer.concat([Buffer.from('{"sub":"'), Buffer.from([0xc0, 0xaf]), Buffer.from('"}')])),
+    ],
+    [
+      'a header starting with a UTF-8 BOM',
+      () => {
+        const h = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(JSON.stringify({ alg: 'ES256', kid: 'k1' }))]).toString(
+          'base64url',
+        );
+        const input = `${h}.${b64(claims())}`;
+        return `${input}.${sign('sha256', Buffer.from(input), { key: p256.privateKey, dsaEncoding: 'ieee-p1363' }).toString('base64url')}`;
+      },
+    ],
     ['an unknown critical header', () => raw(claims(), { header: { alg: 'ES256', kid: 'k1', crit: ['exp'], exp: 1 } })],
     ['crit b64 true', () => raw(claims(), { header: { alg: 'ES256', kid: 'k1', crit: ['b64'], b64: true } })],
     ['crit b64 false', () => raw(claims(), { header: { alg: 'ES256', kid: 'k1', crit: ['b64'], b64: false } })],

@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { KeyObject, verify as cryptoVerify, type webcrypto } from 'node:crypto';
 import { type CompactJWSHeaderParameters, errors, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 
@@ -27,7 +28,6 @@ export interface Es256Verified {
 
 const SEGMENT = /^[A-Za-z0-9_-]*$/;
 const B64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
-const utf8 = new TextDecoder('utf-8', { fatal: true });
 const ES256_SIGNATURE_BYTES = 64;
 
 /** Strict base64url (no padding, no other characters, canonical trailing bits); throws TypeError. */
@@ -48,8 +48,13 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
   return proto === Object.prototype || proto === null;
 }
 
+/** jose's JSON.parse(strict UTF-8 decode(base64url)), with a leading BOM dropped as TextDecoder does. */
 function parseJsonSegment(segment: string): unknown {
-  return JSON.parse(utf8.decode(decodeBase64urlStrict(segment)));
+  const bytes = decodeBase64urlStrict(segment);
+  // isUtf8 + toString is TextDecoder({ fatal: true }) at a fraction of the cost.
+  if (!isUtf8(bytes)) throw new TypeError('the segment is not UTF-8');
+  const bom = bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
+  return JSON.parse(bytes.toString('utf8', bom));
 }
 
 /** Only the header, as jose's `decodeProtectedHeader` would give it; throws JWSInvalid. */
@@ -106,13 +111,19 @@ function failed(claims: Record<string, unknown>, claim: string): never {
 
 /**
  * Verifies a compact ES256 JWT. The caller has already pinned `alg` (this checks it again) and
- * made sure the token is three dot-separated segments.
+ * made sure the token is three dot-separated segments. `decodedHeader`, if given, must be
+ * `decodeEs256Header(token)` (a caller that looked at the header first need not parse it twice).
  */
-export async function verifyEs256Jwt(token: string, getKey: JWTVerifyGetKey, opts: Es256VerifyOptions): Promise<Es256Verified> {
+export async function verifyEs256Jwt(
+  token: string,
+  getKey: JWTVerifyGetKey,
+  opts: Es256VerifyOptions,
+  decodedHeader?: Record<string, unknown>,
+): Promise<Es256Verified> {
   const parts = token.split('.');
   if (parts.length !== 3) throw new errors.JWSInvalid('Invalid Compact JWS');
   const [h, p, s] = parts as [string, string, string];
-  const header = decodeEs256Header(h);
+  const header = decodedHeader ?? decodeEs256Header(h);
 
   // jose's validateCrit + validateB64 (no extra recognised extensions): only b64 may be critical,
   // and a JWT must not use an unencoded payload.
