@@ -37,10 +37,16 @@ export async function readJsonBody<S extends z.ZodType>(c: Context, schema: S): 
 function readAll(incoming: IncomingMessage): Promise<Buffer> {
   return new Promise<Buffer>((resolve, reject) => {
     const chunks: Buffer[] = [];
+    let ended = false;
     incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
-    incoming.once('end', () => resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks)));
+    incoming.once('end', () => {
+      ended = true;
+      resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks));
+    });
     incoming.once('error', reject);
-    incoming.once('aborted', () => reject(new Error('request aborted')));
-    incoming.once('close', () => reject(new Error('request closed before its end'))); // no-op once resolved
+    // 'close' follows every request, also a complete one: build the Error (and its stack) only when
+    // it means something (≈3% of an order's CPU when it was built every time and then ignored).
+    incoming.once('aborted', () => ended || reject(new Error('request aborted')));
+    incoming.once('close', () => ended || reject(new Error('request closed before its end')));
   });
 }
