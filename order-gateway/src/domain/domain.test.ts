@@ -16,6 +16,27 @@ describe('requestFingerprint', () => {
   it('canonicalJson sorts keys at every level and keeps array order', () => {
     expect(canonicalJson({ b: [2, { d: 1, c: 2 }], a: null })).toBe('{"a":null,"b":[2,{"c":2,"d":1}]}');
   });
+
+  it('canonicalJson gives exactly the bytes of its first formulation (stored records stay valid)', () => {
+    const reference = (value: unknown): string => {
+      if (value === null || typeof value !== 'object') return JSON.stringify(value);
+      if (Array.isArray(value)) return `[${value.map(reference).join(',')}]`;
+      const entries = Object.entries(value as Record<string, unknown>)
+        .filter(([, v]) => v !== undefined)
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+      return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${reference(v)}`).join(',')}}`;
+    };
+    const samples: unknown[] = [
+      { promotionId: 'p', lines: [{ sku: 'A', quantity: 1 }] },
+      { z: 1, a: undefined, é: 'ü', '"q"': [null, undefined, 1.5, -0, 'x\n'], B: {}, b: [] },
+      [undefined, { k: undefined }, [[]], true, false, 0],
+      { '10': 1, '9': 2, a: { c: { e: 1, d: 2 }, b: 3 } },
+      'plain',
+      42,
+      null,
+    ];
+    for (const v of samples) expect(canonicalJson(v)).toBe(reference(v));
+  });
 });
 
 describe('TokenBuckets', () => {

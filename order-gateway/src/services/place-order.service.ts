@@ -1,5 +1,5 @@
 import type { AdmissionClaims, HoldReply, OrderLine } from '@flashgate/shared/contracts';
-import { AppError, toEnvelope } from '@flashgate/shared/errors';
+import { AppError, type ErrorEnvelope } from '@flashgate/shared/errors';
 import { type Order, orderView } from '../domain/order.js';
 import type { IdempotencyRecord } from '../adapters/redis/order.store.js';
 import type { Answer, OrderServiceDeps } from './deps.js';
@@ -88,8 +88,12 @@ export async function placeOrder(deps: OrderServiceDeps, input: PlaceOrderInput)
   if (!reply.ok) {
     const r = REJECTIONS[reply.outcome];
     metrics.orders.inc({ operation: 'place', outcome: r.code });
-    const error = new AppError(r.code, reply.message, { status: r.status, details: reply.sku ? { sku: reply.sku } : undefined });
-    const answer: Answer = { status: r.status, body: toEnvelope(error, input.requestId) };
+    // toEnvelope's shape without an AppError: a SOLD_OUT is a value, and after a flash sale sells out
+    // it is most answers, so no Error (and stack) is built per answer.
+    const body: ErrorEnvelope = { error: { code: r.code, message: reply.message } };
+    if (input.requestId) body.error.requestId = input.requestId;
+    if (reply.sku) body.error.details = { sku: reply.sku };
+    const answer: Answer = { status: r.status, body };
     const record: IdempotencyRecord = { state: 'done', fingerprint: input.fingerprint, orderId, status: answer.status, body: answer.body };
     await guards.redis.run(() => store.finish(finishIds, { mode: 'rejected', record, recordTtlMs }));
     return answer;
