@@ -7,9 +7,25 @@
 import { randomBytes } from 'node:crypto';
 import { ensureServers } from './servers/index.js';
 import { REPO_ROOT, SERVICES, runMigrations, startService, type RunningService } from './stack.js';
-import { join } from 'node:path';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 
 const log = (line: string) => process.stdout.write(`[flashgate] ${line}\n`);
+
+/**
+ * Secrets for a local run, kept under .data/ so that restarting `pnpm start` mid-sale keeps every
+ * shopper's visitor token valid (their place in line survives) and the console login stays the same.
+ */
+function localSecrets(file: string): { adminToken: string; visitorTokenSecret: string } {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8'));
+  } catch {
+    const fresh = { adminToken: randomBytes(18).toString('base64url'), visitorTokenSecret: randomBytes(32).toString('base64url') };
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, JSON.stringify(fresh), { mode: 0o600 });
+    return fresh;
+  }
+}
 
 async function main(): Promise<void> {
   const servers = await ensureServers({ dataDir: join(REPO_ROOT, '.data'), log });
@@ -29,9 +45,11 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void stopAll(0));
 
   try {
-    const adminToken = process.env.ADMIN_TOKEN ?? randomBytes(18).toString('base64url');
+    const secrets = localSecrets(join(REPO_ROOT, '.data', 'local-secrets.json'));
+    const adminToken = process.env.ADMIN_TOKEN ?? secrets.adminToken;
     const env: NodeJS.ProcessEnv = {
       ...process.env,
+      VISITOR_TOKEN_SECRET: process.env.VISITOR_TOKEN_SECRET ?? secrets.visitorTokenSecret,
       REDIS_URL: servers.redisUrl,
       NATS_URL: servers.natsUrl,
       DATABASE_URL: servers.databaseUrl,

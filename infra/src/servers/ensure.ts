@@ -30,40 +30,43 @@ export async function ensureServers(opts: {
   const stop = async () => {
     await Promise.allSettled(stops.reverse().map((s) => s()));
   };
-  try {
-    const [redisUrl, natsUrl, databaseUrl] = await Promise.all([
-      env.REDIS_URL ??
-        startRedis({ dir: join(opts.dataDir, 'redis'), appendOnly: opts.durable !== false }).then((s) => {
-          stops.push(() => s.stop());
-          started.push('redis');
-          log(`started redis-server pid ${s.pid} at ${s.url}`);
-          return s.url;
-        }),
-      env.NATS_URL ??
-        startNats({ dir: join(opts.dataDir, 'nats') }).then((s) => {
-          stops.push(() => s.stop());
-          started.push('nats');
-          log(`started nats-server pid ${s.pid} at ${s.url}`);
-          return s.url;
-        }),
-      env.DATABASE_URL ??
-        startPostgres({ dir: join(opts.dataDir, 'postgres'), durable: opts.durable }).then(async (s) => {
-          stops.push(() => s.stop());
-          started.push('postgres');
-          log(`started postgres pid ${s.pid} at ${s.url}`);
-          const database = opts.database ?? 'flashgate';
-          const pg = await import('pg');
-          const c = new pg.default.Client({ connectionString: s.url });
-          await c.connect();
-          const exists = await c.query('select 1 from pg_database where datname = $1', [database]);
-          if (exists.rowCount === 0) await c.query(`create database "${database}"`);
-          await c.end();
-          return s.url.replace(/\/postgres$/, `/${database}`);
-        }),
-    ]);
-    return { redisUrl, natsUrl, databaseUrl, started, stop };
-  } catch (err) {
+  // allSettled, not all: when one server fails to start, the others may still be starting, and
+  // they must be registered for stop() before we give up — or they outlive us.
+  const settled = await Promise.allSettled([
+    env.REDIS_URL ??
+      startRedis({ dir: join(opts.dataDir, 'redis'), appendOnly: opts.durable !== false }).then((s) => {
+        stops.push(() => s.stop());
+        started.push('redis');
+        log(`started redis-server pid ${s.pid} at ${s.url}`);
+        return s.url;
+      }),
+    env.NATS_URL ??
+      startNats({ dir: join(opts.dataDir, 'nats') }).then((s) => {
+        stops.push(() => s.stop());
+        started.push('nats');
+        log(`started nats-server pid ${s.pid} at ${s.url}`);
+        return s.url;
+      }),
+    env.DATABASE_URL ??
+      startPostgres({ dir: join(opts.dataDir, 'postgres'), durable: opts.durable }).then(async (s) => {
+        stops.push(() => s.stop());
+        started.push('postgres');
+        log(`started postgres pid ${s.pid} at ${s.url}`);
+        const database = opts.database ?? 'flashgate';
+        const pg = await import('pg');
+        const c = new pg.default.Client({ connectionString: s.url });
+        await c.connect();
+        const exists = await c.query('select 1 from pg_database where datname = $1', [database]);
+        if (exists.rowCount === 0) await c.query(`create database "${database}"`);
+        await c.end();
+        return s.url.replace(/\/postgres$/, `/${database}`);
+      }),
+  ]);
+  const failure = settled.find((r) => r.status === 'rejected');
+  if (failure) {
     await stop();
-    throw err;
+    throw failure.reason;
   }
+  const [redisUrl, natsUrl, databaseUrl] = settled.map((r) => (r as PromiseFulfilledResult<string>).value) as [string, string, string];
+  return { redisUrl, natsUrl, databaseUrl, started, stop };
 }

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { findBinary } from './binaries.js';
 import { freePort } from './free-port.js';
-import { type ManagedProcess, spawnServer, waitUntil } from './process.js';
+import { type ManagedProcess, spawnServer, startedOrKilled, waitUntil } from './process.js';
 import { tcpProbe } from './tcp-probe.js';
 
 export interface NatsServer extends ManagedProcess {
@@ -19,6 +19,6 @@ export async function startNats(opts: { dir: string; port?: number }): Promise<N
     logFile: join(opts.dir, 'nats.log'),
   });
   // The INFO banner arrives as soon as the client port accepts connections.
-  await waitUntil('nats-server', () => tcpProbe(port, undefined, 'INFO'), 10_000, proc.exited);
+  await startedOrKilled(proc, () => waitUntil('nats-server', () => tcpProbe(port, undefined, 'INFO'), 10_000, proc.exited));
   return { ...proc, port, url: `nats://127.0.0.1:${port}` };
 }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { findBinary } from './binaries.js';
 import { freePort } from './free-port.js';
-import { type ManagedProcess, spawnServer, waitUntil } from './process.js';
+import { type ManagedProcess, spawnServer, startedOrKilled, waitUntil } from './process.js';
 
 export interface PostgresServer extends ManagedProcess {
   url: string;
@@ -46,21 +46,23 @@ export async function startPostgres(opts: { dir: string; port?: number; durable?
   if (opts.durable === false) args.push('-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off');
   const proc = spawnServer(postgres, args, { logFile: join(opts.dir, 'postgres.log'), uid: user?.uid, gid: user?.gid });
   const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
-  await waitUntil(
-    'postgres',
-    async () => {
-      const c = new pg.Client({ connectionString: url, connectionTimeoutMillis: 500 });
-      c.on('error', () => {});
-      try {
-        await c.connect();
-        await c.query('select 1');
-        return true;
-      } finally {
-        await c.end().catch(() => {});
-      }
-    },
-    30_000,
-    proc.exited,
+  await startedOrKilled(proc, () =>
+    waitUntil(
+      'postgres',
+      async () => {
+        const c = new pg.Client({ connectionString: url, connectionTimeoutMillis: 500 });
+        c.on('error', () => {});
+        try {
+          await c.connect();
+          await c.query('select 1');
+          return true;
+        } finally {
+          await c.end().catch(() => {});
+        }
+      },
+      30_000,
+      proc.exited,
+    ),
   );
   // Postgres stops fastest and cleanly on SIGINT ("fast" shutdown); SIGTERM waits for clients.
   const stop = async (graceMs = 10_000) => {

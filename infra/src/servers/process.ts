@@ -58,3 +58,13 @@ export async function waitUntil(what: string, probe: () => Promise<boolean>, tim
   }
   throw new Error(`${what} did not become ready within ${timeoutMs} ms`);
 }
+
+/** Waits for a freshly spawned server to be ready; if it never is, kills it so it cannot linger. */
+export async function startedOrKilled(proc: ManagedProcess, ready: () => Promise<void>): Promise<void> {
+  try {
+    await ready();
+  } catch (err) {
+    await proc.kill();
+    throw err;
+  }
+}

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { findBinary } from './binaries.js';
 import { freePort } from './free-port.js';
-import { type ManagedProcess, spawnServer, waitUntil } from './process.js';
+import { type ManagedProcess, spawnServer, startedOrKilled, waitUntil } from './process.js';
 import { tcpProbe } from './tcp-probe.js';
 
 export interface RedisServer extends ManagedProcess {
@@ -37,6 +37,6 @@ export async function startRedis(opts: { dir: string; port?: number; appendOnly?
     ],
     { logFile: join(opts.dir, 'redis.log') },
   );
-  await waitUntil('redis-server', () => tcpProbe(port, 'PING\r\n', '+PONG'), 10_000, proc.exited);
+  await startedOrKilled(proc, () => waitUntil('redis-server', () => tcpProbe(port, 'PING\r\n', '+PONG'), 10_000, proc.exited));
   return { ...proc, port, url: `redis://127.0.0.1:${port}` };
 }

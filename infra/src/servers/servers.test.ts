@@ -1,4 +1,4 @@
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -61,6 +61,22 @@ describe('local server launcher', () => {
     expect(servers.natsUrl).toBe(env.NATS_URL);
     expect(servers.databaseUrl).toBe(env.DATABASE_URL);
     await servers.stop();
+  });
+
+  it('when one server cannot start, stops the ones that did and reports the failure', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'postgres'), 'not a folder'); // PostgreSQL cannot make its data folder
+    await expect(ensureServers({ env: {}, dataDir: dir, durable: false })).rejects.toThrow();
+    const survivors = readdirSync('/proc')
+      .filter((p) => /^\d+$/.test(p))
+      .filter((p) => {
+        try {
+          return readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(dir);
+        } catch {
+          return false;
+        }
+      });
+    expect(survivors).toEqual([]);
   });
 
   it('kills a private server by PID', async () => {
