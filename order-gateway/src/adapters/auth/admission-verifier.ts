@@ -98,7 +98,7 @@ export function admissionVerifier(opts: {
         );
         payload = res.payload;
       } catch (err) {
-        // jose checks iss, aud and nbf before exp, and the signature before any claim: an expired
+        // verifyEs256Jwt (like jose) checks iss, aud and nbf before exp, and the signature before any claim: an expired
         // error therefore carries a payload that is genuine and otherwise valid.
         if (allowExpired && err instanceof errors.JWTExpired && err.claim === 'exp') {
           payload = err.payload;
