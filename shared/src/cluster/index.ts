@@ -22,6 +22,12 @@ export interface ClusterOptions {
   startWorker: () => Promise<unknown>;
   /** Extra Node/V8 flags for the workers (after the primary's own execArgv). */
   workerExecArgv?: string[];
+  /**
+   * 'rr' (default): the primary accepts and deals connections round-robin, so sockets spread evenly
+   * and each worker stays under its open-file limit; 'os': workers accept directly, which copes
+   * better with connection storms but may load workers unevenly.
+   */
+  scheduling?: 'rr' | 'os';
 }
 
 export async function runCluster(opts: ClusterOptions): Promise<void> {
@@ -31,6 +37,7 @@ export async function runCluster(opts: ClusterOptions): Promise<void> {
     return;
   }
   const logger = opts.logger();
+  cluster.schedulingPolicy = opts.scheduling === 'os' ? cluster.SCHED_NONE : cluster.SCHED_RR;
   const count = opts.workers > 0 ? opts.workers : availableParallelism();
   let stopping = false;
   let quickDeaths = 0;
@@ -77,6 +84,6 @@ export async function runCluster(opts: ClusterOptions): Promise<void> {
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
 
-  logger.info({ workers: count }, 'starting workers');
+  logger.info({ workers: count, scheduling: opts.scheduling ?? 'rr' }, 'starting workers');
   for (let i = 0; i < count; i++) fork();
 }
