@@ -21,6 +21,7 @@ import { corsAllowList } from './http/cors.js';
 import { mountOrderRoutes } from './http/orders.routes.js';
 import { mountStockRoutes } from './http/stock.routes.js';
 import { createGatewayMetrics } from './metrics.js';
+import { startConfirmRecovery } from './services/confirm-recovery.service.js';
 import type { OrderServiceDeps } from './services/deps.js';
 
 export interface AppDeps {
@@ -35,6 +36,8 @@ export interface AppDeps {
   jwks?: JWTVerifyGetKey;
   now?: () => number;
   isAccepting?: () => boolean;
+  /** Stops background work (the confirm-recovery sweeper) when aborted; main aborts it on SIGTERM. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -116,5 +119,6 @@ export function buildApp(deps: AppDeps) {
     },
   });
   mountStockRoutes(app, inventory, { cacheMs: 500, now });
+  startConfirmRecovery(services, config.CONFIRM_RECOVERY_INTERVAL_MS, deps.signal);
   return app;
 }

@@ -25,6 +25,8 @@ export const configSchema = z.object({
   IDEMPOTENCY_IN_FLIGHT_TTL_SECONDS: envInt(30, { min: 1 }),
   ORDER_RETENTION_SECONDS: envInt(86_400, { min: 60 }),
   CONFIRM_LOCK_SECONDS: envInt(30, { min: 1 }),
+  /** How often each process looks for confirms stuck past CONFIRM_LOCK_SECONDS and resumes them; 0 = off. */
+  CONFIRM_RECOVERY_INTERVAL_MS: envInt(5_000, { min: 0 }),
 
   // Timeouts, breakers, bulkheads. At the opening of a sale both cores are busy and event-loop
   // delays of a few hundred ms are normal: a 250 ms timeout and 5 consecutive failures tripped the

@@ -28,7 +28,8 @@ const redis = createRedis(config.REDIS_URL, { logger, name: SERVICE, enableAutoP
 const nc = await connectNats(config.NATS_URL, { logger, name: SERVICE });
 
 let accepting = true;
-const app = buildApp({ config, logger, metrics, redis, nc, isAccepting: () => accepting });
+const background = new AbortController();
+const app = buildApp({ config, logger, metrics, redis, nc, isAccepting: () => accepting, signal: background.signal });
 const http = await serveHttp(app, { port: config.PORT, host: config.HOST });
 logger.info({ url: http.url }, `${SERVICE} listening`);
 
@@ -38,6 +39,7 @@ installShutdown(
       name: 'stop accepting',
       run: () => {
         accepting = false;
+        background.abort();
       },
     },
     { name: 'close http', run: () => http.close() },

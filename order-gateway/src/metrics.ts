@@ -13,6 +13,12 @@ export function createGatewayMetrics(metrics: ServiceMetrics) {
       labelNames: ['operation', 'outcome'] as const,
       registers,
     }),
+    confirmRecoveries: new Counter({
+      name: 'gateway_confirm_recoveries_total',
+      help: 'Stuck confirms resumed by the recovery sweeper, by outcome (confirmed, expired, declined, busy, failed)',
+      labelNames: ['outcome'] as const,
+      registers,
+    }),
     authRejections: new Counter({
       name: 'gateway_auth_rejections_total',
       help: 'Requests rejected while checking the admission token, by reason code',

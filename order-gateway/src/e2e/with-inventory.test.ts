@@ -1,7 +1,14 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDb } from '@flashgate/shared/clients';
+import { createLogger } from '@flashgate/shared/logger';
+import { createMetrics } from '@flashgate/shared/metrics';
 import { SIM_CARDS } from '../adapters/payment/simulated-payment-provider.js';
+import { gatewayKeys } from '../adapters/redis/keys.js';
+import { OrderStore } from '../adapters/redis/order.store.js';
+import { buildApp } from '../app.js';
+import { CountingPaymentProvider } from '../testing/counting-payment.js';
 import { client, type Gateway, startGateway, type TestClient } from '../testing/gateway-fixture.js';
 
 /**
@@ -10,7 +17,8 @@ import { client, type Gateway, startGateway, type TestClient } from '../testing/
  * dependency on another service's package.
  */
 interface InventoryFixture {
-  inv: { config: { NATS_SUBJECT_PREFIX: string } };
+  inv: { config: { NATS_SUBJECT_PREFIX: string; DATABASE_URL: string } };
+  request: <T = any>(verb: 'prepare', body: unknown) => Promise<T>;
   snapshot: (over?: Record<string, unknown>) => { promotionId: string } & Record<string, unknown>;
   apply: (s: unknown) => Promise<'applied' | 'stale'>;
   close: () => Promise<void>;
@@ -21,6 +29,8 @@ let inventory: InventoryFixture;
 let gw: Gateway;
 let api: TestClient;
 let promotionId: string;
+const payment = new CountingPaymentProvider();
+const replica = new AbortController();
 
 beforeAll(async () => {
   const { startFixture } = (await import(fixturePath)) as { startFixture: (env?: Record<string, string>) => Promise<InventoryFixture> };
@@ -33,10 +43,26 @@ beforeAll(async () => {
   });
   promotionId = snap.promotionId;
   expect(await inventory.apply(snap)).toBe('applied');
-  gw = await startGateway({ inventory: false, env: { NATS_SUBJECT_PREFIX: inventory.inv.config.NATS_SUBJECT_PREFIX } });
+  gw = await startGateway({
+    inventory: false,
+    payment,
+    env: { NATS_SUBJECT_PREFIX: inventory.inv.config.NATS_SUBJECT_PREFIX, CONFIRM_RECOVERY_INTERVAL_MS: '100', CONFIRM_LOCK_SECONDS: '1' },
+  });
   api = client(gw);
+  // A second gateway process on the same Redis and NATS, running its own recovery sweeper.
+  buildApp({
+    config: gw.config,
+    logger: createLogger('order-gateway', 'silent'),
+    metrics: createMetrics('order-gateway', { defaultMetrics: false }),
+    redis: gw.redis,
+    nc: gw.nc,
+    payment,
+    now: gw.clock.now,
+    signal: replica.signal,
+  });
 });
 afterAll(async () => {
+  replica.abort();
   await gw?.close();
   await inventory?.close();
 });
@@ -104,5 +130,57 @@ describe('order-gateway with the real inventory-reservations', () => {
     expect(over.body.error.code).toBe('LIMIT_EXCEEDED');
     expect((await api.cancel(t1, first.body.orderId)).status).toBe(200);
     expect((await api.place(t2, body([{ sku: 'WARM', quantity: 1 }]))).status).toBe(201);
+  });
+
+  it('a confirm that crashed after the charge ends confirmed by itself: one charge, one Postgres order row', async () => {
+    const t = await token();
+    const placed = await api.place(t, body([{ sku: 'WARM', quantity: 1 }]));
+    expect(placed.status).toBe(201);
+    const orderId: string = placed.body.orderId;
+    // What a gateway leaves when it dies after charging, before inventory's confirm answers.
+    const store = new OrderStore(gw.redis, gatewayKeys(gw.config.REDIS_KEY_PREFIX));
+    const now = gw.clock.now();
+    const locked = await store.transition((await store.get(promotionId, orderId))!, {
+      to: 'confirming',
+      ttlMs: 600_000,
+      binding: 'keep',
+      nowMs: now,
+      fields: { confirmingSince: now },
+    });
+    expect(locked.kind).toBe('ok');
+    const prepared = await inventory.request('prepare', { holdId: placed.body.holdId, promotionId, orderId });
+    expect(prepared.ok).toBe(true);
+    const charge = await payment.charge({ idempotencyKey: orderId, amountCents: 500, shopperId: 'x', paymentMethod: SIM_CARDS.approve });
+    if (!charge.ok) throw new Error('the simulated charge was declined');
+    const recorded = await store.transition((await store.get(promotionId, orderId))!, {
+      to: 'confirming',
+      ttlMs: 600_000,
+      binding: 'keep',
+      nowMs: gw.clock.now(),
+      fields: { prepared: '1', paymentReference: charge.paymentReference },
+    });
+    expect(recorded.kind).toBe('ok');
+
+    let status = '';
+    for (const until = Date.now() + 8_000; Date.now() < until && status !== 'confirmed'; ) {
+      await new Promise((r) => setTimeout(r, 100));
+      status = (await api.get(t, orderId)).body.status;
+    }
+    expect(status).toBe('confirmed');
+    expect(payment.charged.get(orderId)).toBe(1);
+
+    const db = createDb<any>(inventory.inv.config.DATABASE_URL, { searchPath: 'inventory', max: 1 });
+    try {
+      let rows: { payment_reference: string }[] = [];
+      for (const until = Date.now() + 5_000; Date.now() < until && rows.length === 0; ) {
+        rows = await db.selectFrom('orders').select('payment_reference').where('order_id', '=', orderId).execute();
+        if (rows.length === 0) await new Promise((r) => setTimeout(r, 100));
+      }
+      await new Promise((r) => setTimeout(r, 500)); // any second write would land by now
+      rows = await db.selectFrom('orders').select('payment_reference').where('order_id', '=', orderId).execute();
+      expect(rows).toEqual([{ payment_reference: charge.paymentReference }]);
+    } finally {
+      await db.destroy();
+    }
   });
 });

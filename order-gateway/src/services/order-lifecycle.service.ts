@@ -100,6 +100,15 @@ export async function confirmOrder(
   paymentMethod: string | undefined,
 ): Promise<Answer> {
   const order = await loadOwnOrder(deps, admission, orderId);
+  return runConfirm(deps, order, paymentMethod);
+}
+
+/**
+ * The confirm itself, for an order already loaded (and, for a shopper, already checked to be theirs).
+ * Shared by the shopper's confirm and the confirm-recovery sweeper, so a resumed confirm follows the
+ * exact same takeover rule, version checks and recorded steps.
+ */
+export async function runConfirm(deps: OrderServiceDeps, order: Order, paymentMethod: string | undefined): Promise<Answer> {
   const { config, metrics } = deps;
   const now = deps.now();
   const status = effectiveStatus(order, now);

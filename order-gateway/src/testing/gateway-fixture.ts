@@ -48,7 +48,9 @@ export interface Gateway {
  * One isolated gateway per test file: its own Redis key prefix and NATS subject prefix on the
  * real servers, a real JWKS HTTP server, and (unless `inventory: false`) the in-test inventory responder.
  */
-export async function startGateway(opts: { env?: Record<string, string>; inventory?: boolean } = {}): Promise<Gateway> {
+export async function startGateway(
+  opts: { env?: Record<string, string>; inventory?: boolean; payment?: SimulatedPaymentProvider } = {},
+): Promise<Gateway> {
   const servers = testServers();
   const issuer = await startTestIssuer();
   const config = loadConfig({
@@ -61,6 +63,9 @@ export async function startGateway(opts: { env?: Record<string, string>; invento
     PAYMENT_SIM_LATENCY_MS: '0',
     RATE_LIMIT_SHOPPER_PER_SEC: '0',
     RATE_LIMIT_GLOBAL_PER_SEC: '0',
+    // Off unless a test asks: a sweeper resuming orders behind a test's back (the test clock jumps
+    // past CONFIRM_LOCK_SECONDS) would race the test's own confirms.
+    CONFIRM_RECOVERY_INTERVAL_MS: '0',
     ...opts.env,
   });
   const logger = createLogger('order-gateway', config.LOG_LEVEL);
@@ -71,9 +76,12 @@ export async function startGateway(opts: { env?: Record<string, string>; invento
     opts.inventory === false
       ? null
       : await startTestInventory(nc, natsNames(config.NATS_SUBJECT_PREFIX), { [PROMO]: PRODUCTS, [OTHER_PROMO]: PRODUCTS }, clock);
-  const payment = new SimulatedPaymentProvider({ latencyMs: config.PAYMENT_SIM_LATENCY_MS, declineRate: config.PAYMENT_SIM_DECLINE_RATE });
+  const payment =
+    opts.payment ??
+    new SimulatedPaymentProvider({ latencyMs: config.PAYMENT_SIM_LATENCY_MS, declineRate: config.PAYMENT_SIM_DECLINE_RATE });
   const metrics = createMetrics('order-gateway', { defaultMetrics: false });
-  const app = buildApp({ config, logger, metrics, redis, nc, payment, now: clock.now });
+  const background = new AbortController();
+  const app = buildApp({ config, logger, metrics, redis, nc, payment, now: clock.now, signal: background.signal });
   return {
     app,
     config,
@@ -85,6 +93,7 @@ export async function startGateway(opts: { env?: Record<string, string>; invento
     metrics,
     clock,
     close: async () => {
+      background.abort();
       await inventory?.stop();
       // Tolerates a Redis the test has stopped on purpose.
       const keys = await redis.keys(`${config.REDIS_KEY_PREFIX}:*`).catch(() => [] as string[]);

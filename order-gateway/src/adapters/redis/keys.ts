@@ -11,6 +11,12 @@ export interface GatewayKeys {
   idempotency: (promotionId: string, shopperId: string, idempotencyKey: string) => string;
   /** Admission binding: jti → its live order. */
   admission: (promotionId: string, jti: string) => string;
+  /**
+   * Index of orders in `confirming` (sorted set, member `promotionId\norderId`, score = lock time ms),
+   * read by the confirm-recovery sweeper. One global key with its own hash tag: the sweeper must find
+   * stuck orders of every promotion without scanning keys, so it cannot live in a promotion's slot.
+   */
+  confirming: () => string;
 }
 
 const h = (s: string) => hash('sha256', s, 'base64url').slice(0, 32);
@@ -21,5 +27,6 @@ export function gatewayKeys(prefix: string): GatewayKeys {
     order: (p, id) => `${base}:{${p}}:order:${id}`,
     idempotency: (p, sub, key) => `${base}:{${p}}:idem:${h(`${sub}\n${key}`)}`,
     admission: (p, jti) => `${base}:{${p}}:jti:${h(jti)}`,
+    confirming: () => `${base}:{confirming}:orders`,
   };
 }

@@ -82,7 +82,41 @@ export class OrderStore {
     return fromHash(h);
   }
 
+  /**
+   * Keeps the confirming index in step with the order. The index key lives in another cluster slot
+   * than the order, so it cannot join the transition script: it is written BEFORE a confirm lock is
+   * taken (a crash in between leaves an entry the sweeper drops on sight, never a stuck order it cannot
+   * find) and cleared AFTER a terminal transition (a crash in between leaves the same harmless entry).
+   */
   async transition(order: Order, input: TransitionInput): Promise<TransitionResult> {
+    const lockAt = input.to === 'confirming' ? Number(input.fields?.confirmingSince ?? 0) : 0;
+    if (lockAt > 0) await this.markConfirming(order.promotionId, order.orderId, lockAt);
+    const res = await this.transitionOnly(order, input);
+    if (res.kind === 'ok' && order.status === 'confirming' && input.to !== 'confirming' && input.to !== 'held') {
+      await this.unmarkConfirming(order.promotionId, order.orderId);
+    }
+    return res;
+  }
+
+  /** (Re)indexes an order as confirming; the sweeper looks at it once `score` is older than the lock. */
+  async markConfirming(promotionId: string, orderId: string, score: number): Promise<void> {
+    await this.redis.zadd(this.keys.confirming(), score, `${promotionId}\n${orderId}`);
+  }
+
+  async unmarkConfirming(promotionId: string, orderId: string): Promise<void> {
+    await this.redis.zrem(this.keys.confirming(), `${promotionId}\n${orderId}`);
+  }
+
+  /** Up to `limit` indexed confirming orders whose score is at or before `maxScore`, oldest first. */
+  async confirmingBefore(maxScore: number, limit: number): Promise<{ promotionId: string; orderId: string }[]> {
+    const members = await this.redis.zrangebyscore(this.keys.confirming(), '-inf', maxScore, 'LIMIT', 0, limit);
+    return members.map((m) => {
+      const at = m.lastIndexOf('\n');
+      return { promotionId: m.slice(0, at), orderId: m.slice(at + 1) };
+    });
+  }
+
+  private async transitionOnly(order: Order, input: TransitionInput): Promise<TransitionResult> {
     const extra: (string | number)[] = [];
     for (const [k, v] of Object.entries(input.fields ?? {})) extra.push(k, v);
     const res = (await this.redis.gwTransitionOrder(
