@@ -24,17 +24,7 @@ export class PromotionRepository implements PromotionStore, PromotionSource {
       .insertInto('promotions')
       .values({
         id: p.id,
-        name: p.name,
-        cancelled: p.cancelled,
-        paused: p.paused,
-        prequeue_opens_at: p.prequeueOpensAt,
-        window_start: p.windowStart,
-        window_end: p.windowEnd,
-        admission_rate_per_sec: p.admissionRatePerSec,
-        max_active_shoppers: p.maxActiveShoppers,
-        token_ttl_seconds: p.tokenTtlSeconds,
-        grace_seconds: p.graceSeconds,
-        products: JSON.stringify(p.products),
+        ...settingsColumns(p),
         published_phase: p.publishedPhase,
       })
       .onConflict((oc) => oc.column('id').doNothing())
@@ -82,17 +72,7 @@ export class PromotionRepository implements PromotionStore, PromotionSource {
       const updated = await tx
         .updateTable('promotions')
         .set({
-          name: p.name,
-          cancelled: p.cancelled,
-          paused: p.paused,
-          prequeue_opens_at: p.prequeueOpensAt,
-          window_start: p.windowStart,
-          window_end: p.windowEnd,
-          admission_rate_per_sec: p.admissionRatePerSec,
-          max_active_shoppers: p.maxActiveShoppers,
-          token_ttl_seconds: p.tokenTtlSeconds,
-          grace_seconds: p.graceSeconds,
-          products: JSON.stringify(p.products),
+          ...settingsColumns(p),
           published_phase: p.publishedPhase ?? row.published_phase,
           version: sql<number>`version + 1`,
           updated_at: sql<Date>`now()`,
@@ -136,5 +116,22 @@ function fromRow(r: Selectable<PromotionsTable>): Promotion {
     publishedPhase: r.published_phase as PromotionPhase,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
+  };
+}
+
+/** The columns a promotion's settings map to, shared by insert and update. */
+function settingsColumns(p: Omit<Promotion, 'version' | 'createdAt' | 'updatedAt' | 'id'>) {
+  return {
+    name: p.name,
+    cancelled: p.cancelled,
+    paused: p.paused,
+    prequeue_opens_at: p.prequeueOpensAt,
+    window_start: p.windowStart,
+    window_end: p.windowEnd,
+    admission_rate_per_sec: p.admissionRatePerSec,
+    max_active_shoppers: p.maxActiveShoppers,
+    token_ttl_seconds: p.tokenTtlSeconds,
+    grace_seconds: p.graceSeconds,
+    products: JSON.stringify(p.products),
   };
 }
