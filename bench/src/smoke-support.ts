@@ -1,6 +1,5 @@
 /** Test fixture (not shipped behaviour): an isolated local stack for the bench's smoke runs. */
-import { createTestDatabase, type TestDatabase, testServers, uniqueName } from '@flashgate/shared/testing';
-import { removeRunState } from './target/cleanup.js';
+import { createTestDatabase, removeRunState, type TestDatabase, testServers, uniqueName } from '@flashgate/shared/testing';
 
 export interface Isolation {
   env: NodeJS.ProcessEnv;

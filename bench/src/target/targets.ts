@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { freePort } from '@flashgate/infra/servers';
 import { REPO_ROOT, startLocalStack } from '@flashgate/infra/stack';
 import type { BenchOptions } from '../options.js';
-import { removeRunState } from './cleanup.js';
+import { removeRunState } from '@flashgate/shared/testing';
 
 /**
  * What the bench sends traffic to: the local stack it starts itself (the default, like `pnpm start`,

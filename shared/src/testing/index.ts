@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 
+export { removeRunState } from './run-state.js';
+
 /**
  * Fixtures for tests against real servers. The root vitest global setup exports REDIS_URL,
  * NATS_URL and DATABASE_URL — the machine's servers when those were set, private ones otherwise —

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort } from '@flashgate/infra/servers';
-import { createTestDatabase, testServers, uniqueName } from '@flashgate/shared/testing';
+import { createTestDatabase, removeRunState, testServers, uniqueName } from '@flashgate/shared/testing';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { REPO_ROOT, type RunningService, runMigrations, SERVICES, startService } from '../../../infra/src/stack.js';
 
@@ -66,6 +66,9 @@ export async function startE2eStack(env: Record<string, string> = {}): Promise<E
     await browser?.close().catch(() => undefined);
     await Promise.allSettled(running.map((s) => s.stop()));
     await db.drop().catch(() => undefined);
+    await removeRunState({ redisUrl: servers.redisUrl, natsUrl: servers.natsUrl, redisKeyPrefix: prefix, natsSubjectPrefix: prefix }).catch(
+      () => undefined,
+    );
   };
   try {
     await runMigrations(serviceEnv, log);

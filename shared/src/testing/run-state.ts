@@ -1,12 +1,12 @@
-import { connectNats } from '@flashgate/shared/clients';
-import { natsNames } from '@flashgate/shared/contracts';
+import { connectNats } from '../clients/index.js';
+import { natsNames } from '../contracts/index.js';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { Redis } from 'ioredis';
 
 /**
  * Removes what a run left on shared servers under its own prefixes: Redis keys starting with the key
  * prefix and the JetStream streams named from the subject prefix. Only ever called with prefixes the
- * bench (or its test) chose itself.
+ * caller (a test's stack, or a bench run) chose itself.
  */
 export async function removeRunState(opts: {
   redisUrl: string;
