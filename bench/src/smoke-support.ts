@@ -1,4 +1,5 @@
 /** Test fixture (not shipped behaviour): an isolated local stack for the bench's smoke runs. */
+import { freePort } from '@flashgate/infra/servers';
 import { createTestDatabase, removeRunState, type TestDatabase, testServers, uniqueName } from '@flashgate/shared/testing';
 
 export interface Isolation {
@@ -20,6 +21,10 @@ export async function isolatedEnv(): Promise<Isolation> {
     REDIS_KEY_PREFIX: prefix,
     NATS_SUBJECT_PREFIX: prefix,
     LOG_LEVEL: 'error',
+    // Free ports, never the defaults: a developer's `pnpm start` (or another test run) may hold 3001–3003.
+    WAITING_ROOM_PORT: String(await freePort()),
+    ORDER_GATEWAY_PORT: String(await freePort()),
+    INVENTORY_PORT: String(await freePort()),
   };
   return {
     env,
