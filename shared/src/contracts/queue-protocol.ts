@@ -72,6 +72,18 @@ export const serverFrameSchema = z.discriminatedUnion('type', [
 ]);
 export type ServerFrame = z.infer<typeof serverFrameSchema>;
 
+/** The polling endpoint's answer (GET /queue/:promotionId/status): the same facts the frames carry. */
+export interface QueueStatus {
+  state: QueueState;
+  ticket: number | null;
+  ahead: number | null;
+  etaSeconds: number | null;
+  admissionRatePerSec: number;
+  at: number;
+  admissionToken?: string;
+  expiresAt?: string;
+}
+
 /**
  * Shoppers ahead of `ticket`: the tickets between the admission head and it, less those that left
  * (within a partly-counted bucket, pro rata). Exact for the buckets wholly ahead; error within one

@@ -1,5 +1,5 @@
 import { randomInt } from 'node:crypto';
-import type { QueueState, TickFrame } from '@flashgate/shared/contracts';
+import type { QueueState, QueueStatus, TickFrame } from '@flashgate/shared/contracts';
 import { estimatedWaitSeconds, positionFromTick } from '@flashgate/shared/contracts';
 import { type PromotionDirectory, phaseAt } from './promotion.js';
 import type { QueueMetrics } from './queue-metrics.js';
@@ -27,17 +27,6 @@ export interface Welcome {
 }
 
 export type JoinResult = { ok: true; welcome: Welcome; admission?: StoredAdmission } | QueueRejection;
-
-export interface QueueStatus {
-  state: QueueState;
-  ticket: number | null;
-  ahead: number | null;
-  etaSeconds: number | null;
-  admissionRatePerSec: number;
-  at: number;
-  admissionToken?: string;
-  expiresAt?: string;
-}
 
 export type StatusResult = { ok: true; status: QueueStatus } | QueueRejection;
 

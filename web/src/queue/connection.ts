@@ -1,20 +1,10 @@
-import type { QueueState, ServerFrame } from '@flashgate/queue-protocol';
+import type { QueueStatus, ServerFrame } from '@flashgate/queue-protocol';
 import { api } from '../lib/api.js';
 
 /** What the queue page learns, whichever transport it came over. */
 export type QueueEvent =
   | Extract<ServerFrame, { type: 'welcome' | 'tick' | 'ticket' | 'admitted' | 'error' }>
-  | {
-      type: 'status';
-      state: QueueState;
-      ticket: number | null;
-      ahead: number | null;
-      etaSeconds: number | null;
-      admissionRatePerSec: number;
-      at: number;
-      admissionToken?: string;
-      expiresAt?: string;
-    }
+  | ({ type: 'status' } & QueueStatus)
   /** `idle`: no connection trouble to show (e.g. the server said the queue is not open yet). */
   | { type: 'connection'; mode: 'connecting' | 'live' | 'reconnecting' | 'polling' | 'idle' };
 
