@@ -85,11 +85,9 @@ export interface StatsMessage {
   loopLagP99Ms: number;
 }
 
-export interface FinalMessage {
-  type: 'final';
-  workerIndex: number;
+/** What shoppers found, gathered per worker and merged by the parent (the same lists at every level). */
+export interface ShopperFindings {
   counters: WorkerCounters;
-  histograms: Record<HistogramName, string>;
   /** [ticket, server epoch ms of the admitted frame] per admitted shopper. */
   admissions: Array<[number, number]>;
   /** [holdId, shopperId] per hold the gateway confirmed to this worker. */
@@ -98,6 +96,13 @@ export interface FinalMessage {
   heldOrders: Array<[string, string]>;
   tokens: Array<{ shopperId: string; token: string }>;
   errorSamples: string[];
+}
+
+export interface FinalMessage extends ShopperFindings {
+  type: 'final';
+  workerIndex: number;
+  /** Encoded HDR histograms. */
+  histograms: Record<HistogramName, string>;
 }
 
 export type HistogramName = 'join' | 'firstPosition' | 'staleness' | 'queueWait' | 'order' | 'confirm';

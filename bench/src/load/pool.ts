@@ -10,6 +10,7 @@ import {
   HISTOGRAM_NAMES,
   type HistogramName,
   type QueueView,
+  type ShopperFindings,
   type WorkerCounters,
   type WorkerMessage,
   type WorkerPlan,
@@ -19,16 +20,10 @@ import {
  * The parent's side of the load: forks the workers (each holds well under the 20,000 open files a
  * process may have here), hands each its plan, keeps their latest counters and merges their finals.
  */
-export interface PoolResult {
-  counters: WorkerCounters;
+export interface PoolResult extends ShopperFindings {
   /** Peak of the sum of open sockets over all workers, as seen at each one-second report. */
   connectedPeak: number;
   histograms: Record<HistogramName, Histogram>;
-  admissions: Array<[number, number]>;
-  confirmedHolds: Array<[string, string]>;
-  heldOrders: Array<[string, string]>;
-  tokens: Array<{ shopperId: string; token: string }>;
-  errorSamples: string[];
   workerRssPeakBytes: number;
   loopLagPeakMs: number;
   workersLost: number;

@@ -3,22 +3,16 @@ import { positionFromTick, type TickFrame } from '@flashgate/shared/contracts';
 import WebSocket from 'ws';
 import { type Histogram, recordMs } from '../stats/latency.js';
 import { errorCode, httpRequest } from './http.js';
-import type { HistogramName, QueueView, WorkerCounters, WorkerPlan } from './messages.js';
+import type { HistogramName, QueueView, ShopperFindings, WorkerPlan } from './messages.js';
 
 /**
  * One simulated shopper: joins the queue over WebSocket, follows ticks, reconnects with its visitor
  * token if the socket drops (keeping its place), and once admitted either leaves or orders one
  * unit of a hot SKU and confirms it. Everything it sees goes into the worker's shared counters.
  */
-export interface ShopperContext {
+export interface ShopperContext extends ShopperFindings {
   plan: WorkerPlan;
-  counters: WorkerCounters;
   histograms: Record<HistogramName, Histogram>;
-  admissions: Array<[number, number]>;
-  confirmedHolds: Array<[string, string]>;
-  heldOrders: Array<[string, string]>;
-  tokens: Array<{ shopperId: string; token: string }>;
-  errorSamples: string[];
   /** Newest tick seen per waiting-room node (ticks are the same bytes for every socket of a node). */
   ticks: Array<{ raw: Buffer | null; frame: TickFrame | null }>;
   queue: { view: QueueView | null };

@@ -4,7 +4,7 @@ import type { AbusePlan } from '../load/abuse-worker.js';
 import { isLoopbackUrl } from '../load/addresses.js';
 import { achievedRate, fairnessViolations } from '../stats/analysis.js';
 import { histogramBins, mergeEncoded, newHistogram, summarize } from '../stats/latency.js';
-import { createPromotion, schedule } from '../target/admin.js';
+import { benchPromotion, createPromotion, hotSkus, schedule } from '../target/admin.js';
 import { abuseCases } from './abuse-cases.js';
 import { type LegitRecord, legitOrder, runAbuseWorker, stockView } from './abuse-support.js';
 import type { ScenarioContext, ScenarioOutcome } from './context.js';
@@ -22,22 +22,15 @@ export async function runGatewayAbuse(ctx: ScenarioContext): Promise<ScenarioOut
   const wr = targets.waitingRoomUrls[0] ?? '';
   const gw = targets.gatewayUrls[0];
   if (!gw) throw new Error('gateway-abuse needs an order-gateway URL');
-  const skus = Array.from({ length: opts.skus }, (_, i) => `HOT-${i + 1}`);
+  const skus = hotSkus(opts.skus);
   const now = Date.now();
   const times = schedule(now, 1_500, opts.durationSeconds * 1000 + 300_000);
   const mk = (suffix: string) =>
-    createPromotion(wr, targets.adminToken, {
-      id: `bench-abuse-${suffix}-${now.toString(36)}`,
-      name: `bench gateway-abuse ${suffix}`,
-      prequeueOpensAt: times.prequeueOpensAt,
-      windowStart: times.windowStart,
-      windowEnd: times.windowEnd,
-      products: skus.map((sku, i) => ({ sku, name: `Hot item ${i + 1}`, priceCents: 4_999, stock: opts.stock, perShopperLimit: 1 })),
-      admissionRatePerSec: opts.admissionRate,
-      maxActiveShoppers: Math.max(1, opts.shoppers),
-      tokenTtlSeconds: 600,
-      graceSeconds: 30,
-    });
+    createPromotion(
+      wr,
+      targets.adminToken,
+      benchPromotion(`bench-abuse-${suffix}-${now.toString(36)}`, `bench gateway-abuse ${suffix}`, times, skus, opts),
+    );
   const promotion = await mk('a');
   const other = await mk('b');
   ctx.log(

@@ -2,7 +2,7 @@ import { auditSale, type SaleAudit } from '../checks/postgres.js';
 import type { PoolResult } from '../load/pool.js';
 import { achievedRate, duplicateTickets, fairness as fairnessOf } from '../stats/analysis.js';
 import { histogramBins, summarize } from '../stats/latency.js';
-import { createPromotion, schedule } from '../target/admin.js';
+import { benchPromotion, createPromotion, hotSkus, schedule } from '../target/admin.js';
 import type { ScenarioContext, ScenarioOutcome } from './context.js';
 import { runShopperLoad } from './harness.js';
 
@@ -13,24 +13,23 @@ import { runShopperLoad } from './harness.js';
  */
 export async function runSale(ctx: ScenarioContext, order: boolean): Promise<ScenarioOutcome> {
   const { opts, targets } = ctx;
-  const skus = Array.from({ length: opts.skus }, (_, i) => `HOT-${i + 1}`);
+  const skus = hotSkus(opts.skus);
   const stockBySku = Object.fromEntries(skus.map((s) => [s, opts.stock]));
   const now = Date.now();
   // Time enough for the burst to connect before the opening (a few thousand sockets a second here).
   const leadMs = (opts.prequeue > 0 ? (opts.prequeueSeconds ?? Math.max(2, Math.ceil(opts.prequeue / 1_500) + 1)) : 1.5) * 1000;
   const times = schedule(now, leadMs, opts.durationSeconds * 1000 + 120_000);
-  const promotion = await createPromotion(targets.waitingRoomUrls[0] ?? '', targets.adminToken, {
-    id: `bench-${opts.scenario}-${now.toString(36)}`,
-    name: `bench ${opts.scenario} ${new Date(now).toISOString()}`,
-    prequeueOpensAt: times.prequeueOpensAt,
-    windowStart: times.windowStart,
-    windowEnd: times.windowEnd,
-    products: skus.map((sku, i) => ({ sku, name: `Hot item ${i + 1}`, priceCents: 4_999, stock: opts.stock, perShopperLimit: 1 })),
-    admissionRatePerSec: opts.admissionRate,
-    maxActiveShoppers: Math.max(1, opts.shoppers),
-    tokenTtlSeconds: 600,
-    graceSeconds: 30,
-  });
+  const promotion = await createPromotion(
+    targets.waitingRoomUrls[0] ?? '',
+    targets.adminToken,
+    benchPromotion(
+      `bench-${opts.scenario}-${now.toString(36)}`,
+      `bench ${opts.scenario} ${new Date(now).toISOString()}`,
+      times,
+      skus,
+      opts,
+    ),
+  );
   ctx.log(`promotion ${promotion.id}: window opens in ${(leadMs / 1000).toFixed(1)} s, ${opts.prequeue} shoppers in the pre-queue`);
   const pool = await runShopperLoad(ctx, {
     promotionId: promotion.id,

@@ -67,3 +67,33 @@ export function schedule(now: number, leadMs: number, windowMs: number) {
     windowStartMs: windowStart,
   };
 }
+
+/** The hot SKUs of a bench promotion: HOT-1…HOT-n. */
+export function hotSkus(n: number): string[] {
+  return Array.from({ length: n }, (_, i) => `HOT-${i + 1}`);
+}
+
+/**
+ * The promotion every scenario runs: the given hot SKUs with `stock` units each, one per shopper,
+ * long-lived admission tokens so slow shoppers under load are not cut off by the bench itself.
+ */
+export function benchPromotion(
+  id: string,
+  name: string,
+  times: ReturnType<typeof schedule>,
+  skus: string[],
+  o: { stock: number; admissionRate: number; shoppers: number },
+): PromotionInput {
+  return {
+    id,
+    name,
+    prequeueOpensAt: times.prequeueOpensAt,
+    windowStart: times.windowStart,
+    windowEnd: times.windowEnd,
+    products: skus.map((sku, i) => ({ sku, name: `Hot item ${i + 1}`, priceCents: 4_999, stock: o.stock, perShopperLimit: 1 })),
+    admissionRatePerSec: o.admissionRate,
+    maxActiveShoppers: Math.max(1, o.shoppers),
+    tokenTtlSeconds: 600,
+    graceSeconds: 30,
+  };
+}
