@@ -64,6 +64,11 @@ export function createInventoryMetrics(m: ServiceMetrics) {
       help: 'SKU stock lowerings refused because units were already held or confirmed',
       registers,
     }),
+    skusRemoved: new Counter({
+      name: 'inventory_snapshot_skus_removed_total',
+      help: 'SKUs taken off sale because a newer snapshot no longer listed them',
+      registers,
+    }),
     drift: new Gauge({
       name: 'inventory_stock_drift',
       help: 'Redis available minus expected available, per promotion and configured SKU (last reconciliation)',

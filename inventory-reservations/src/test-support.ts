@@ -6,6 +6,7 @@ import { createLogger } from '@flashgate/shared/logger';
 import { createMetrics } from '@flashgate/shared/metrics';
 import { createTestDatabase, testServers, uniqueName } from '@flashgate/shared/testing';
 import { migrations } from './adapters/db/migrations/index.js';
+import { type OrdersConsumer, type OrdersConsumerOptions, startOrdersConsumer } from './adapters/nats/orders-consumer.js';
 import { applySnapshot } from './adapters/nats/promotions-consumer.js';
 import { deleteInventoryStreams } from './adapters/nats/streams.js';
 import { loadConfig } from './config.js';
@@ -17,6 +18,8 @@ export interface Fixture {
   request: <T = any>(verb: 'hold' | 'prepare' | 'confirm' | 'release' | 'stock', body: unknown, timeoutMs?: number) => Promise<T>;
   snapshot: (over?: Partial<PromotionSnapshot>) => PromotionSnapshot;
   apply: (s: PromotionSnapshot) => Promise<'applied' | 'stale'>;
+  /** Starts an orders → Postgres consumer (small batches, short nak delay) for tests that drive it. */
+  consumeOrders: (over?: Partial<OrdersConsumerOptions>) => Promise<OrdersConsumer>;
   restart: (opts?: StartOptions) => Promise<void>;
   close: () => Promise<void>;
 }
@@ -68,6 +71,18 @@ export async function startFixture(env: Record<string, string> = {}, opts: Start
       ...over,
     }),
     apply: (s) => applySnapshot({ db, store: inv.store, metrics: inv.inventoryMetrics, logger }, s),
+    consumeOrders: (over = {}) =>
+      startOrdersConsumer({
+        js: running.js,
+        names: inv.names,
+        db,
+        metrics: inv.inventoryMetrics,
+        logger,
+        batchSize: 10,
+        batchWaitMs: 5,
+        nakDelayMs: 100,
+        ...over,
+      }),
     restart: async (o = opts) => {
       await running.stop();
       running = await startInventory(inv, o);

@@ -28,4 +28,11 @@ describe('reconciliation diff', () => {
     expect(d.expected.available).toBe(0);
     expect(d.repaired).toBe(false);
   });
+
+  it('carries whether the SKU is still listed (an unlisted one is reported, never counted as drift for being unlisted)', () => {
+    const same = { available: 1, held: 0, confirmed: 4 };
+    expect(diffSku(figures(same, same), true).listed).toBe(true);
+    const d = diffSku({ ...figures(same, same), listed: false }, true);
+    expect(d).toMatchObject({ listed: false, repaired: false, availableDrift: 0 });
+  });
 });

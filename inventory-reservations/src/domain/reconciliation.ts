@@ -13,6 +13,8 @@ export interface SkuFigures {
   initial: number;
   observed: Counters & { initial: number };
   expected: Counters;
+  /** False for a SKU the latest snapshot dropped: off sale, counters still kept for its live holds. */
+  listed?: boolean;
 }
 
 export interface SkuDrift {
@@ -28,6 +30,8 @@ export interface SkuDrift {
   oversold: boolean;
   /** Whether the counters were (or would be) rewritten to the expected values. */
   repaired: boolean;
+  /** False when the latest snapshot no longer lists the SKU (its `available` cannot be sold). */
+  listed: boolean;
 }
 
 export interface PromotionDrift {
@@ -62,6 +66,7 @@ export function diffSku(f: SkuFigures, repair: boolean): SkuDrift {
     confirmedDrift,
     oversold: f.expected.available < 0,
     repaired: repair && drifted,
+    listed: f.listed ?? true,
   };
 }
 

@@ -2,7 +2,6 @@ import { waitFor } from '@flashgate/shared/testing';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { countOrders } from '../adapters/db/order.repository.js';
-import { startOrdersConsumer } from '../adapters/nats/orders-consumer.js';
 import { buildApp } from '../app.js';
 import { type Fixture, startFixture } from '../test-support.js';
 
@@ -32,16 +31,7 @@ describe('rebuild from Postgres and reconciliation', () => {
   it('rebuilds available = initial − confirmed (Postgres and in flight) − live holds', async () => {
     await buy('a', 'ann', 5); // ann reaches her limit
     await buy('b', 'ben', 2);
-    const consumer = await startOrdersConsumer({
-      js: f.running.js,
-      names: f.inv.names,
-      db: f.inv.db,
-      metrics: f.inv.inventoryMetrics,
-      logger: f.inv.logger,
-      batchSize: 10,
-      batchWaitMs: 5,
-      nakDelayMs: 100,
-    });
+    const consumer = await f.consumeOrders();
     await waitFor(async () => (await countOrders(f.inv.db, promotionId)) === 2, { what: 'persisted' });
     await consumer.stop();
     await buy('c', 'cat', 3); // confirmed, still only in the stream

@@ -44,11 +44,13 @@ export async function recomputePromotion(
   mode: 'check' | 'repair' | 'rebuild',
 ): Promise<RebuildResult> {
   const f = await readLedgerFigures(d.db, promotionId, () => d.store.pending(promotionId), mode === 'rebuild');
-  return d.store.rebuild(promotionId, mode, {
+  const r = await d.store.rebuild(promotionId, mode, {
     skus: f.ledger.map((l) => ({ sku: l.sku, initialStock: l.initialStock, confirmed: l.confirmed })),
     persistedHoldIds: f.persisted,
     shopperUnits: f.shopperUnits,
   });
+  const unlisted = new Set(f.ledger.filter((l) => !l.listed).map((l) => l.sku));
+  return { ...r, skus: r.skus.map((s) => ({ ...s, listed: !unlisted.has(s.sku) })) };
 }
 
 /**
@@ -63,7 +65,9 @@ export async function rebuildAll(d: RebuildDeps): Promise<{ promotions: number }
       const known = await d.store.stock(p.promotionId);
       if (!known) {
         const snap = await promotionSnapshot(d.db, p.promotionId);
-        const ledger = (await readLedgerFigures(d.db, p.promotionId, async () => [], false)).ledger;
+        // Only what the latest snapshot lists goes back on sale; a SKU it dropped keeps its ledger
+        // row, and the recompute below restores its counters, but it gets no price (UNKNOWN_SKU).
+        const ledger = (await readLedgerFigures(d.db, p.promotionId, async () => [], false)).ledger.filter((l) => l.listed);
         await d.store.applySnapshot(p.promotionId, {
           version: p.version,
           status: 'rebuilding',

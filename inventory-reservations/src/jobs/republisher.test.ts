@@ -1,7 +1,6 @@
 import { waitFor } from '@flashgate/shared/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { countOrders } from '../adapters/db/order.repository.js';
-import { startOrdersConsumer } from '../adapters/nats/orders-consumer.js';
 import { ensureInventoryStreams, ordersStreamConfig } from '../adapters/nats/streams.js';
 import { type Fixture, startFixture } from '../test-support.js';
 
@@ -33,16 +32,7 @@ describe('confirmed but unpublished orders', () => {
     });
     expect((await f.running.jsm.streams.info(ordersStreamConfig(f.inv.names, 120_000).name)).config.duplicate_window).toBe(120_000_000_000);
     await waitFor(async () => (await f.inv.store.unpublished(promotionId)).length === 0, { timeoutMs: 5_000, what: 'republished' });
-    const consumer = await startOrdersConsumer({
-      js: f.running.js,
-      names: f.inv.names,
-      db: f.inv.db,
-      metrics: f.inv.inventoryMetrics,
-      logger: f.inv.logger,
-      batchSize: 10,
-      batchWaitMs: 5,
-      nakDelayMs: 100,
-    });
+    const consumer = await f.consumeOrders();
     await waitFor(async () => (await countOrders(f.inv.db, promotionId)) === 1, { what: 'order persisted' });
     await consumer.stop();
     // A retried confirm now answers ok (idempotent) and writes nothing twice.

@@ -8,6 +8,11 @@ export interface LedgerRow {
   perShopperLimit: number;
   initialStock: number;
   confirmed: number;
+  /**
+   * Whether the latest applied snapshot lists this SKU. A SKU a newer snapshot dropped keeps its
+   * ledger row (its confirmed orders and the stock they count against) but is off sale.
+   */
+  listed: boolean;
 }
 
 export interface StoredPromotion {
@@ -98,8 +103,11 @@ export async function readLedgerFigures(
         per_shopper_limit: number;
         initial_stock: number;
         confirmed: number;
-      }>`select sku, name, price_cents, per_shopper_limit, initial_stock, confirmed from stock_ledger
-         where promotion_id = ${promotionId} order by sku`.execute(trx);
+        listed: boolean;
+      }>`select l.sku, l.name, l.price_cents, l.per_shopper_limit, l.initial_stock, l.confirmed,
+           exists (select 1 from promotions p, jsonb_array_elements(p.snapshot->'products') x
+                   where p.promotion_id = l.promotion_id and x->>'sku' = l.sku) as listed
+         from stock_ledger l where l.promotion_id = ${promotionId} order by l.sku`.execute(trx);
       let shopperUnits: LedgerFigures['shopperUnits'];
       if (withShoppers) {
         const s = await sql<{ sku: string; shopper_id: string; units: string }>`
@@ -121,6 +129,7 @@ export async function readLedgerFigures(
           perShopperLimit: r.per_shopper_limit,
           initialStock: r.initial_stock,
           confirmed: r.confirmed,
+          listed: r.listed,
         })),
         persisted,
         shopperUnits,

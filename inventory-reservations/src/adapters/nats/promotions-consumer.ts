@@ -41,6 +41,14 @@ export async function applySnapshot(
         'snapshot would lower stock below what is held or confirmed; kept the current initial stock',
       );
     }
+    if (r.removed.length > 0) {
+      deps.metrics.skusRemoved.inc(r.removed.length);
+      // Live holds on them may still confirm or expire; the ledger keeps their rows and orders.
+      deps.logger.warn(
+        { promotionId: snap.promotionId, skus: r.removed, version: snap.version },
+        'snapshot no longer lists these SKUs; they are off sale (new holds answer UNKNOWN_SKU)',
+      );
+    }
     return r.skus;
   });
   deps.metrics.snapshots.inc({ result: applied ? 'applied' : 'stale' });

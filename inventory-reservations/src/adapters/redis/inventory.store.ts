@@ -56,7 +56,8 @@ export interface SnapshotInput {
 export type SnapshotResult =
   | { applied: false; lost: true }
   | { applied: false; lost?: false; currentVersion: number }
-  | { applied: true; skus: { sku: string; initialStock: number; refused: boolean }[] };
+  /** removed: SKUs this snapshot no longer lists, now off sale (their counters stay; see apply-snapshot-6.lua). */
+  | { applied: true; skus: { sku: string; initialStock: number; refused: boolean }[]; removed: string[] };
 
 export interface PostgresFigures {
   skus: { sku: string; initialStock: number; confirmed: number }[];
@@ -224,11 +225,12 @@ export function createInventoryStore(redis: Redis, keys: InventoryKeys, scripts:
       if (r[0] === 'LOST') return { applied: false, lost: true };
       await redis.sadd(keys.promotions, promotionId);
       if (r[0] === 'STALE') return { applied: false, currentVersion: num(r[1]) };
+      const listed = num(r[1]);
       const skus: { sku: string; initialStock: number; refused: boolean }[] = [];
-      for (let i = 1; i + 2 < r.length; i += 3) {
+      for (let i = 2; i < 2 + listed * 3; i += 3) {
         skus.push({ sku: String(r[i]), initialStock: num(r[i + 1]), refused: num(r[i + 2]) === 1 });
       }
-      return { applied: true, skus };
+      return { applied: true, skus, removed: r.slice(2 + listed * 3).map(String) };
     },
 
     /** Rewrites (or, in 'check' mode, only computes) counters from Postgres figures + live Redis state. */
