@@ -27,6 +27,7 @@ import { migrateToLatest } from '@flashgate/shared/db';
 import { createTestDatabase, uniqueName, waitFor } from '@flashgate/shared/testing';
 import { Redis } from 'ioredis';
 import { Pool } from 'undici';
+import { KeepAliveConnection } from '../../bench/dist/load/keep-alive-http.js';
 import { migrations } from '../../inventory-reservations/dist/adapters/db/migrations/index.js';
 import { deleteInventoryStreams } from '../../inventory-reservations/dist/adapters/nats/streams.js';
 import { startTestIssuer } from '../dist/testing/jwks-server.js';
@@ -64,8 +65,9 @@ const common = {
 // GATEWAY_DIR: another build of the gateway package (e.g. an older commit's, to compare on the same machine at the same moment).
 const packageDir = (pkg) =>
   pkg === 'order-gateway' && process.env.GATEWAY_DIR ? process.env.GATEWAY_DIR : fileURLToPath(new URL(`../../${pkg}`, import.meta.url));
+// An absolute entry (e.g. scripts/order-path-floor.mjs) is started as it is.
 const start = (pkg, entry, extraEnv, nodeArgs = []) =>
-  spawn(process.execPath, [...nodeArgs, `${packageDir(pkg)}/dist/${entry}`], {
+  spawn(process.execPath, [...nodeArgs, entry.startsWith('/') ? entry : `${packageDir(pkg)}/dist/${entry}`], {
     env: { ...common, ...extraEnv },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
@@ -127,7 +129,13 @@ function commCpuSeconds(comm) {
 const nc = await connectNats(env.NATS_URL);
 const names = natsNames(prefix);
 const gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
+// CLIENT=undici: undici's Pool instead of the bench's lean keep-alive client (to compare the load generator's own cost).
+const useUndici = process.env.CLIENT === 'undici';
 const pool = new Pool(gatewayUrl, { connections: concurrency, pipelining: 1, keepAliveTimeout: 60_000 });
+const lean = Array.from(
+  { length: concurrency },
+  () => new KeepAliveConnection({ host: '127.0.0.1', port: gatewayPort, timeoutMs: 10_000 }),
+);
 try {
   await waitFor(async () => (await fetch(`http://127.0.0.1:${inventoryPort}/health/ready`)).ok, {
     timeoutMs: 30_000,
@@ -161,7 +169,19 @@ try {
   const body = JSON.stringify({ promotionId, lines: [{ sku: 'HOT', quantity: 1 }] });
   // PATH_ONLY=live: GET /health/live instead (the HTTP stack's floor on the same machine, same moment).
   const liveOnly = process.env.PATH_ONLY === 'live';
-  const post = async (i) => {
+  const post = async (i, lane) => {
+    if (!useUndici) {
+      const conn = lean[lane];
+      const res = liveOnly
+        ? await conn.request('GET', '/health/live', '')
+        : await conn.request(
+            'POST',
+            '/orders',
+            `authorization: Bearer ${tokens[i]}\r\nidempotency-key: k${i}\r\ncontent-type: application/json\r\n`,
+            body,
+          );
+      return res.status;
+    }
     if (liveOnly) {
       const res = await pool.request({ path: '/health/live', method: 'GET' });
       await res.body.dump();
@@ -180,8 +200,14 @@ try {
   // Warm-up (JIT, JWKS fetch, script load, connections), not counted.
   let next = 0;
   const warmup = {};
-  for (const s of await Promise.all(Array.from({ length: Math.min(2_000, concurrency * 4) }, () => post(next++).catch(() => 0))))
-    warmup[s] = (warmup[s] ?? 0) + 1;
+  await Promise.all(
+    Array.from({ length: concurrency }, async (_, lane) => {
+      for (let round = 0; round < 4; round++) {
+        const s = await post(next++, lane).catch(() => 0);
+        warmup[s] = (warmup[s] ?? 0) + 1;
+      }
+    }),
+  );
 
   const gw0 = treeCpuSeconds(gateway.pid);
   const inv0 = treeCpuSeconds(inventory.pid);
@@ -193,12 +219,12 @@ try {
   const deadline = performance.now() + seconds * 1000;
   const startedAt = performance.now();
   await Promise.all(
-    Array.from({ length: concurrency }, async () => {
+    Array.from({ length: concurrency }, async (_, lane) => {
       while (performance.now() < deadline && next < tokens.length) {
         const i = next++;
         for (let attempt = 0; attempt < (retries ? 2 : 1); attempt++) {
           const t0 = performance.now();
-          const status = await post(i).catch(() => 0);
+          const status = await post(i, lane).catch(() => 0);
           latencies.push(performance.now() - t0);
           statuses[status] = (statuses[status] ?? 0) + 1;
         }
@@ -256,6 +282,7 @@ try {
   );
 } finally {
   await pool.close();
+  for (const c of lean) c.close();
   const stopped = (child) => new Promise((r) => (child.exitCode !== null ? r() : child.once('exit', r)));
   gateway.kill('SIGTERM');
   inventory.kill('SIGTERM');
