@@ -11,6 +11,7 @@ import { createServiceApp } from '@flashgate/shared/http';
 import type { Config } from './config.js';
 import { admissionVerifier, remoteJwks } from './adapters/auth/admission-verifier.js';
 import { natsInventoryClient } from './adapters/nats/inventory.client.js';
+import { redisLedger } from './adapters/payment/sim-ledger.js';
 import { SimulatedPaymentProvider } from './adapters/payment/simulated-payment-provider.js';
 import { gatewayKeys } from './adapters/redis/keys.js';
 import { OrderStore } from './adapters/redis/order.store.js';
@@ -30,7 +31,7 @@ export interface AppDeps {
   metrics: ServiceMetrics;
   redis: Redis;
   nc: NatsConnection;
-  /** Defaults to the built-in SimulatedPaymentProvider configured from PAYMENT_SIM_*. */
+  /** Defaults to the built-in SimulatedPaymentProvider configured from PAYMENT_SIM_*, its charges in Redis. */
   payment?: PaymentProvider;
   /** Defaults to waiting-room's remote JWKS at WAITING_ROOM_URL. */
   jwks?: JWTVerifyGetKey;
@@ -81,14 +82,19 @@ export function buildApp(deps: AppDeps) {
     payment: dependencyGuard('payment', { ...breaker, timeoutMs: config.PAYMENT_TIMEOUT_MS, abortable: true }, metrics),
   };
   const inventory = natsInventoryClient(deps.nc, natsNames(config.NATS_SUBJECT_PREFIX), guards.inventory, config.INVENTORY_TIMEOUT_MS);
+  const keys = gatewayKeys(config.REDIS_KEY_PREFIX);
   const services: OrderServiceDeps = {
     config,
     logger: deps.logger,
-    store: new OrderStore(deps.redis, gatewayKeys(config.REDIS_KEY_PREFIX)),
+    store: new OrderStore(deps.redis, keys),
     inventory,
     payment:
       deps.payment ??
-      new SimulatedPaymentProvider({ latencyMs: config.PAYMENT_SIM_LATENCY_MS, declineRate: config.PAYMENT_SIM_DECLINE_RATE }),
+      new SimulatedPaymentProvider({
+        latencyMs: config.PAYMENT_SIM_LATENCY_MS,
+        declineRate: config.PAYMENT_SIM_DECLINE_RATE,
+        ledger: redisLedger(deps.redis, keys),
+      }),
     guards: { redis: guards.redis, payment: guards.payment },
     metrics,
     now,

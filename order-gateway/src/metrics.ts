@@ -15,7 +15,7 @@ export function createGatewayMetrics(metrics: ServiceMetrics) {
     }),
     confirmRecoveries: new Counter({
       name: 'gateway_confirm_recoveries_total',
-      help: 'Stuck confirms resumed by the recovery sweeper, by outcome (confirmed, expired, declined, busy, failed)',
+      help: 'Stuck confirms resumed by the recovery sweeper, by outcome (confirmed, expired, declined, busy, waiting, failed)',
       labelNames: ['outcome'] as const,
       registers,
     }),

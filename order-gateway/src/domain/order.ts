@@ -26,6 +26,11 @@ export interface Order {
   /** Bumped by every transition; transitions are compare-and-set on it. */
   version: number;
   paymentReference?: string;
+  /**
+   * The charge's idempotency key, written BEFORE the provider is called: set without a
+   * paymentReference means a charge may exist that only the provider knows about (look it up).
+   */
+  paymentKey?: string;
   /** Inventory extended the hold for the payment step. */
   prepared?: boolean;
   /** When the running confirm attempt started (epoch ms); 0 or absent when none is running. */

@@ -2,6 +2,7 @@ import { AppError } from '@flashgate/shared/errors';
 import type { VerifiedAdmission } from '../adapters/auth/admission-verifier.js';
 import type { TransitionInput } from '../adapters/redis/order.store.js';
 import { effectiveStatus, type Order, type OrderStatus, orderView } from '../domain/order.js';
+import { type ChargeResult, chargeKeyOf } from '../domain/payment-provider.js';
 import type { Answer, OrderServiceDeps } from './deps.js';
 import { loadOwnOrder } from './order-access.js';
 
@@ -57,13 +58,40 @@ async function releaseQuietly(deps: OrderServiceDeps, order: Order, reason: 'can
   }
 }
 
-/** A held order past its hold expiry is recorded as expired (and its admission freed). */
+async function refund(deps: OrderServiceDeps, paymentReference: string): Promise<void> {
+  await deps.guards.payment.run((signal) => deps.payment.refund(paymentReference, signal));
+}
+
+/**
+ * A held order past its hold expiry is recorded as expired (and its admission freed). If a confirm
+ * recorded its charge key but no reference, the provider may hold a charge for it: that charge is
+ * looked up and refunded BEFORE the order turns expired, since nothing looks at an expired order
+ * again. A crash in between only repeats the refund, which the provider treats as the same one; a
+ * provider failure throws and leaves the order confirming, for the shopper's retry or the sweeper.
+ */
 async function expire(deps: OrderServiceDeps, order: Order): Promise<void> {
-  if (await move(deps, order, 'expired', { fields: { statusReason: 'hold expired' } })) {
+  const key = order.paymentKey;
+  const charge = key && !order.paymentReference ? await deps.guards.payment.run((signal) => deps.payment.findCharge(key, signal)) : null;
+  const fields: Record<string, string> = { statusReason: 'hold expired' };
+  if (charge?.ok) {
+    await refund(deps, charge.paymentReference);
+    Object.assign(fields, { paymentReference: charge.paymentReference, refunded: '1' });
+    deps.logger.warn({ orderId: order.orderId, paymentReference: charge.paymentReference }, 'refunded a charge found by its key');
+  }
+  if (await move(deps, order, 'expired', { fields })) {
     order.statusReason = 'hold expired';
+    if (charge?.ok) {
+      order.paymentReference = charge.paymentReference;
+      order.refunded = true;
+    }
     deps.metrics.orders.inc({ operation: 'confirm', outcome: 'HOLD_EXPIRED' });
     await releaseQuietly(deps, order, 'expired');
   }
+}
+
+/** The sweeper resumed a confirm that recorded its charge key, and the provider has no such charge. */
+export function chargeNotFound(): AppError {
+  return new AppError('CHARGE_NOT_FOUND', 'no charge was made for this order; only the shopper can start one', { status: 409 });
 }
 
 export async function cancelOrder(deps: OrderServiceDeps, admission: VerifiedAdmission, orderId: string): Promise<Answer> {
@@ -89,9 +117,10 @@ export async function cancelOrder(deps: OrderServiceDeps, admission: VerifiedAdm
 /**
  * held → confirming → (prepare, charge, confirm) → confirmed; a decline releases the hold
  * (declined, 402); a hold that expired after the charge is refunded (expired, 409). Each step is
- * recorded on the order (prepared, paymentReference), so a confirm interrupted by a dependency
- * failure is resumed by the next call from where it stopped, never charging twice (the provider is
- * idempotent per order id) and never confirming twice (inventory confirm is idempotent per hold).
+ * recorded on the order (prepared with the charge key, then paymentReference), so a confirm
+ * interrupted anywhere — even between the provider charging and the reference being written — is
+ * resumed by the next call from where it stopped, never charging twice (the charge is keyed and
+ * found again by its key) and never confirming twice (inventory confirm is idempotent per hold).
  */
 export async function confirmOrder(
   deps: OrderServiceDeps,
@@ -106,13 +135,21 @@ export async function confirmOrder(
 /**
  * The confirm itself, for an order already loaded (and, for a shopper, already checked to be theirs).
  * Shared by the shopper's confirm and the confirm-recovery sweeper, so a resumed confirm follows the
- * exact same takeover rule, version checks and recorded steps.
+ * exact same takeover rule, version checks and recorded steps. `recovery` (the sweeper) never starts
+ * a charge: it has no payment method, and the shopper did not ask it to pay.
  */
-export async function runConfirm(deps: OrderServiceDeps, order: Order, paymentMethod: string | undefined): Promise<Answer> {
+export async function runConfirm(
+  deps: OrderServiceDeps,
+  order: Order,
+  paymentMethod: string | undefined,
+  mode: 'shopper' | 'recovery' = 'shopper',
+): Promise<Answer> {
   const { config, metrics } = deps;
   const now = deps.now();
   const status = effectiveStatus(order, now);
   const lock = { confirmingSince: String(now) };
+  // An earlier attempt recorded its charge key but not the outcome: only the provider knows it.
+  const chargeUnknown = order.paymentKey !== undefined && !order.paymentReference;
 
   if (status === 'confirmed') return { status: 200, body: orderView(order, now) };
   if (status === 'expired') {
@@ -126,8 +163,8 @@ export async function runConfirm(deps: OrderServiceDeps, order: Order, paymentMe
     if (now - (order.confirmingSince ?? 0) < config.CONFIRM_LOCK_SECONDS * 1000) {
       throw new AppError('REQUEST_IN_PROGRESS', 'this order is being confirmed', { status: 409, headers: { 'Retry-After': '1' } });
     }
-    // The previous attempt stopped (dependency failure or a crashed gateway). Nothing charged and
-    // the hold is over: there is nothing left to finish. Otherwise take over where it stopped.
+    // The previous attempt stopped (dependency failure or a crashed gateway). No charge recorded and
+    // the hold is over: expire it (refunding a charge found by its key). Else take over where it stopped.
     if (!order.paymentReference && order.holdExpiresAt <= now) {
       await expire(deps, order);
       throw holdExpired(order, now);
@@ -140,6 +177,7 @@ export async function runConfirm(deps: OrderServiceDeps, order: Order, paymentMe
   order.confirmingSince = now;
   const unlock = () => move(deps, order, 'confirming', { fields: { confirmingSince: '0' } }).catch(() => false);
   let paymentReference = order.paymentReference;
+  const paymentKey = order.paymentKey ?? chargeKeyOf(order.orderId);
   try {
     if (!order.prepared && !paymentReference) {
       const prepared = await deps.inventory.prepare({ holdId: order.holdId, promotionId: order.promotionId, orderId: order.orderId });
@@ -150,17 +188,34 @@ export async function runConfirm(deps: OrderServiceDeps, order: Order, paymentMe
         throw holdExpired(order, deps.now());
       }
       const holdExpiresAt = prepared.ok ? Date.parse(prepared.expiresAt) : order.holdExpiresAt;
-      if (!(await move(deps, order, 'confirming', { holdExpiresAt, fields: { prepared: '1' } }))) throw changedMeanwhile();
+      // The charge intent rides on this write: from here on a charge may exist under paymentKey.
+      if (!(await move(deps, order, 'confirming', { holdExpiresAt, fields: { prepared: '1', paymentKey } }))) throw changedMeanwhile();
       order.prepared = true;
+      order.paymentKey = paymentKey;
     }
 
     if (!paymentReference) {
-      const charge = await deps.guards.payment.run((signal) =>
-        deps.payment.charge(
-          { idempotencyKey: order.orderId, amountCents: order.amountCents, shopperId: order.shopperId, paymentMethod },
-          signal,
-        ),
-      );
+      if (!order.paymentKey) {
+        // Prepared by a gateway that did not record keys yet: record it before charging all the same.
+        if (!(await move(deps, order, 'confirming', { fields: { paymentKey } }))) throw changedMeanwhile();
+        order.paymentKey = paymentKey;
+      }
+      let charge: ChargeResult | null;
+      if (mode === 'recovery') {
+        // Look up only: if the earlier attempt's charge never landed, starting one is the shopper's call.
+        charge = await deps.guards.payment.run((signal) => deps.payment.findCharge(paymentKey, signal));
+        if (!charge) throw chargeNotFound();
+      } else {
+        // Same key as any earlier attempt: if that one's charge did land, this answers it, not a second one.
+        charge = await deps.guards.payment.run((signal) =>
+          deps.payment.charge(
+            { idempotencyKey: paymentKey, amountCents: order.amountCents, shopperId: order.shopperId, paymentMethod },
+            signal,
+          ),
+        );
+      }
+      if (chargeUnknown)
+        deps.logger.warn({ orderId: order.orderId, paymentKey, ok: charge.ok }, 'resumed a charge whose outcome was not recorded');
       if (!charge.ok) {
         await releaseQuietly(deps, order, 'declined');
         await move(deps, order, 'declined', { fields: { statusReason: charge.reason } });
@@ -181,8 +236,7 @@ export async function runConfirm(deps: OrderServiceDeps, order: Order, paymentMe
     if (!confirmed.ok && confirmed.outcome === 'INVALID') throw inventoryRejected(confirmed.message);
     if (!confirmed.ok) {
       // Charged, but the stock is gone: give the money back before saying so.
-      const ref = paymentReference;
-      await deps.guards.payment.run((signal) => deps.payment.refund(ref, signal));
+      await refund(deps, paymentReference);
       await move(deps, order, 'expired', { fields: { statusReason: confirmed.outcome, refunded: '1' } });
       order.refunded = true;
       metrics.orders.inc({ operation: 'confirm', outcome: 'HOLD_EXPIRED' });

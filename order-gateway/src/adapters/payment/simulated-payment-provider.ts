@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { ChargeRequest, ChargeResult, PaymentProvider } from '../../domain/payment-provider.js';
+import { memoryLedger, type SimLedger } from './sim-ledger.js';
 
 /** Payment methods the simulated provider understands (for tests and demos). */
 export const SIM_CARDS = {
@@ -11,19 +12,24 @@ export const SIM_CARDS = {
 
 /**
  * SIMULATED payment provider — moves no money. Waits `latencyMs`, then approves or declines (at
- * `declineRate`, or deterministically with one of SIM_CARDS). Idempotent per key within this
- * process, like a real provider's idempotency keys; refunds are recorded.
+ * `declineRate`, or deterministically with one of SIM_CARDS). Keyed like a real provider: a charge
+ * repeated with its idempotency key answers the first outcome, `findCharge` looks it up, a refund
+ * repeated is a no-op. Charges live in `ledger` (the gateway passes the Redis one, shared by all its
+ * processes; without it, this process's memory).
  */
 export class SimulatedPaymentProvider implements PaymentProvider {
   readonly name = 'simulated';
-  private readonly charges = new Map<string, ChargeResult>();
+  /** References whose (one) refund this instance made; a repeat made elsewhere is not added (a test's view). */
   readonly refunds = new Set<string>();
+  readonly ledger: SimLedger;
 
-  constructor(private readonly opts: { latencyMs: number; declineRate: number; random?: () => number; maxRemembered?: number }) {}
+  constructor(private readonly opts: { latencyMs: number; declineRate: number; random?: () => number; ledger?: SimLedger }) {
+    this.ledger = opts.ledger ?? memoryLedger();
+  }
 
   async charge(req: ChargeRequest, signal?: AbortSignal): Promise<ChargeResult> {
     await sleep(this.opts.latencyMs, signal);
-    const seen = this.charges.get(req.idempotencyKey);
+    const seen = await this.ledger.getCharge(req.idempotencyKey);
     if (seen) return seen;
     if (req.paymentMethod === SIM_CARDS.error) throw new Error('simulated payment provider failure');
     const decline =
@@ -32,14 +38,18 @@ export class SimulatedPaymentProvider implements PaymentProvider {
     const result: ChargeResult = decline
       ? { ok: false, outcome: 'DECLINED', reason: 'card declined (simulated)' }
       : { ok: true, paymentReference: `sim_${randomUUID()}` };
-    if (this.charges.size >= (this.opts.maxRemembered ?? 100_000)) this.charges.clear();
-    this.charges.set(req.idempotencyKey, result);
-    return result;
+    // Two racing first charges with one key: the ledger keeps the first, both answer it.
+    return this.ledger.putCharge(req.idempotencyKey, result);
+  }
+
+  async findCharge(idempotencyKey: string, signal?: AbortSignal): Promise<ChargeResult | null> {
+    await sleep(this.opts.latencyMs, signal);
+    return this.ledger.getCharge(idempotencyKey);
   }
 
   async refund(paymentReference: string, signal?: AbortSignal): Promise<void> {
     await sleep(this.opts.latencyMs, signal);
-    this.refunds.add(paymentReference);
+    if (await this.ledger.putRefund(paymentReference)) this.refunds.add(paymentReference);
   }
 }
 

@@ -17,6 +17,13 @@ export interface GatewayKeys {
    * stuck orders of every promotion without scanning keys, so it cannot live in a promotion's slot.
    */
   confirming: () => string;
+  /**
+   * The SIMULATED payment provider's own records (a real provider keeps these on its side): a charge
+   * by idempotency key, a refund by payment reference. In Redis so that every gateway process, and a
+   * restarted one, sees the charges the others made. Single-key commands only, so no hash tag.
+   */
+  simCharge: (idempotencyKey: string) => string;
+  simRefund: (paymentReference: string) => string;
 }
 
 const h = (s: string) => hash('sha256', s, 'base64url').slice(0, 32);
@@ -28,5 +35,7 @@ export function gatewayKeys(prefix: string): GatewayKeys {
     idempotency: (p, sub, key) => `${base}:{${p}}:idem:${h(`${sub}\n${key}`)}`,
     admission: (p, jti) => `${base}:{${p}}:jti:${h(jti)}`,
     confirming: () => `${base}:{confirming}:orders`,
+    simCharge: (key) => `${base}:simpay:charge:${h(key)}`,
+    simRefund: (ref) => `${base}:simpay:refund:${h(ref)}`,
   };
 }

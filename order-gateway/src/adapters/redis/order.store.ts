@@ -182,6 +182,7 @@ function fromHash(h: Record<string, string>): Order | null {
     updatedAt: Number(h.updatedAt),
     version: Number(h.version),
     ...(h.paymentReference ? { paymentReference: h.paymentReference } : {}),
+    ...(h.paymentKey ? { paymentKey: h.paymentKey } : {}),
     ...(h.refunded === '1' ? { refunded: true } : {}),
     ...(h.prepared === '1' ? { prepared: true } : {}),
     ...(h.confirmingSince && h.confirmingSince !== '0' ? { confirmingSince: Number(h.confirmingSince) } : {}),
