@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { positionFromTick, type TickFrame } from '@flashgate/shared/contracts';
-import WebSocket from 'ws';
 import { type Histogram, recordMs } from '../stats/latency.js';
 import { errorCode, httpRequest } from './http.js';
+import { LeanWebSocket, LeanWsState, type LeanWsTarget } from './lean-ws.js';
 import type { HistogramName, QueueView, ShopperFindings, WorkerPlan } from './messages.js';
 
 /**
@@ -21,12 +21,14 @@ export interface ShopperContext extends ShopperFindings {
 
 type Phase = 'idle' | 'connecting' | 'waiting' | 'admitted' | 'done';
 
+const HELLO = '{"type":"hello"}';
+
 export class Shopper {
   phase: Phase = 'idle';
   ticket: number | null = null;
   /** Server time of the newest frame this shopper holds: its position's age is now − lastAt. */
   lastAt = 0;
-  private ws: WebSocket | null = null;
+  private ws: LeanWebSocket | null = null;
   private arrivedAt = 0;
   private connectStartedAt = 0;
   private visitorToken: string | undefined;
@@ -39,7 +41,7 @@ export class Shopper {
   constructor(
     readonly index: number,
     readonly prequeue: boolean,
-    private readonly wsUrl: string,
+    private readonly wsTarget: LeanWsTarget,
     private readonly gatewayUrl: string,
     private readonly node: number,
     private readonly localAddress: string | undefined,
@@ -71,40 +73,37 @@ export class Shopper {
     this.phase = 'connecting';
     c.connecting++;
     this.connectStartedAt = performance.now();
-    const ws = new WebSocket(this.wsUrl, {
-      perMessageDeflate: false,
-      handshakeTimeout: this.ctx.plan.requestTimeoutMs,
-      localAddress: this.localAddress,
-      maxPayload: 1 << 20,
-      // Ticks are parsed as JSON anyway; validating UTF-8 per frame is CPU the load generator cannot spare at 100k sockets.
-      skipUTF8Validation: true,
-    });
-    this.ws = ws;
     let opened = false;
-    ws.on('open', () => {
-      opened = true;
-      c.connecting--;
-      c.open++;
-      if (c.open > c.openPeak) c.openPeak = c.open;
-      ws.send(JSON.stringify(this.visitorToken ? { type: 'hello', visitorToken: this.visitorToken } : { type: 'hello' }));
-    });
-    ws.on('message', (data: Buffer) => this.onMessage(data));
-    ws.on('error', (err) => {
-      if (!opened) this.sample(`connect: ${err.message}`);
-    });
-    ws.on('close', () => {
-      if (opened) c.open--;
-      else {
-        c.connecting--;
-        c.connectErrors++;
-      }
-      if (this.ws === ws) this.ws = null;
-      if (this.phase === 'connecting' || this.phase === 'waiting') {
-        if (opened) c.droppedConnections++;
-        if (this.phase === 'waiting') c.waiting--;
-        this.retry();
-      }
-    });
+    const ws = new LeanWebSocket(
+      this.wsTarget,
+      {
+        onOpen: () => {
+          opened = true;
+          c.connecting--;
+          c.open++;
+          if (c.open > c.openPeak) c.openPeak = c.open;
+          ws.send(this.visitorToken ? `{"type":"hello","visitorToken":${JSON.stringify(this.visitorToken)}}` : HELLO);
+        },
+        onMessage: (data) => this.onMessage(data),
+        onError: (err) => this.sample(`connect: ${err.message}`),
+        onClose: () => {
+          if (opened) c.open--;
+          else {
+            c.connecting--;
+            c.connectErrors++;
+          }
+          if (this.ws === ws) this.ws = null;
+          if (this.phase === 'connecting' || this.phase === 'waiting') {
+            if (opened) c.droppedConnections++;
+            if (this.phase === 'waiting') c.waiting--;
+            this.retry();
+          }
+        },
+      },
+      // Frames are parsed as JSON anyway; the lean client does not validate UTF-8 (CPU the load generator cannot spare).
+      { localAddress: this.localAddress, handshakeTimeoutMs: this.ctx.plan.requestTimeoutMs, maxPayload: 1 << 20 },
+    );
+    this.ws = ws;
   }
 
   private retry(): void {
@@ -338,7 +337,7 @@ export class Shopper {
     const ws = this.ws;
     if (!ws) return;
     this.ws = null;
-    if (ws.readyState === WebSocket.OPEN) ws.close(1000);
+    if (ws.readyState === LeanWsState.OPEN) ws.close(1000);
     else ws.terminate();
   }
 

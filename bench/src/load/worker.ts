@@ -16,6 +16,7 @@ import {
   type StatsMessage,
   type WorkerPlan,
 } from './messages.js';
+import { leanWsTarget, type LeanWsTarget } from './lean-ws.js';
 import { Shopper, type ShopperContext } from './shopper.js';
 import { encodeHistogram, newHistogram, recordMs, type Histogram } from '../stats/latency.js';
 
@@ -47,12 +48,13 @@ function run(plan: WorkerPlan): void {
   };
   const loopback = plan.waitingRoomUrls.every(isLoopbackUrl) && plan.gatewayUrls.every(isLoopbackUrl);
   const shoppers: Shopper[] = [];
+  const wsTargets = plan.waitingRoomUrls.map((u) => leanWsTarget(`${u}/queue/${encodeURIComponent(plan.promotionId)}/ws`));
   for (let i = plan.workerIndex; i < plan.shoppers; i += plan.workerCount) {
     const node = i % plan.waitingRoomUrls.length;
-    const wsUrl = `${plan.waitingRoomUrls[node]}/queue/${encodeURIComponent(plan.promotionId)}/ws`;
+    const wsTarget = wsTargets[node] as LeanWsTarget;
     const gatewayUrl = plan.gatewayUrls[i % Math.max(1, plan.gatewayUrls.length)] ?? '';
     const addr = plan.sourceAddresses && loopback ? sourceAddress(i, plan.connectionsPerAddress) : undefined;
-    shoppers.push(new Shopper(i, i < plan.prequeue, wsUrl, gatewayUrl, node, addr, ctx));
+    shoppers.push(new Shopper(i, i < plan.prequeue, wsTarget, gatewayUrl, node, addr, ctx));
   }
   const arrivals = shoppers.map((s) => arrivalAt(plan, s.index));
   let next = 0;

@@ -33,6 +33,8 @@ const PROMOTION_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
 interface Socket {
   ws: WebSocket;
+  /** The TCP socket under `ws` (handed to ws at the upgrade): corked to batch frames into one write. */
+  raw: Duplex;
   ip: string;
   promotionId: string;
   conn?: QueueConn;
@@ -83,7 +85,7 @@ export function attachQueueWebSocket(
       return rejectUpgrade(socket, 429, 'TOO_MANY_CONNECTIONS', `at most ${opts.maxConnectionsPerIp} queue connections per client address`);
     }
     perIp.set(ip, open + 1);
-    wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws, ip, promotionId));
+    wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws, socket, ip, promotionId));
   };
 
   const release = (ip: string) => {
@@ -103,8 +105,8 @@ export function attachQueueWebSocket(
     if (closeCode !== undefined) s.ws.close(closeCode, code);
   };
 
-  const onConnection = (ws: WebSocket, ip: string, promotionId: string) => {
-    const s: Socket = { ws, ip, promotionId, joining: false, badFrames: 0, alive: true };
+  const onConnection = (ws: WebSocket, raw: Duplex, ip: string, promotionId: string) => {
+    const s: Socket = { ws, raw, ip, promotionId, joining: false, badFrames: 0, alive: true };
     sockets.add(s);
     deps.metrics?.sockets.inc();
     const helloTimer = setTimeout(() => {
@@ -178,19 +180,25 @@ export function attachQueueWebSocket(
     const conn: QueueConn = { ws: s.ws, promotionId: s.promotionId, shopperId: w.shopperId, ticket: w.ticket, admitted: false };
     s.conn = conn;
     deps.hub.add(conn);
-    deps.hub.sendFrame(conn, { type: 'welcome', ...w });
-    if (result.admission) {
-      conn.admitted = true;
-      deps.hub.sendFrame(conn, {
-        type: 'admitted',
-        admissionToken: result.admission.token,
-        expiresAt: result.admission.expiresAt,
-        at: result.admission.admittedAt ?? Date.now(),
-      });
-      return;
+    // welcome and what follows it (the latest tick, or the admission) leave in one write: one syscall, one wakeup of the client.
+    s.raw.cork();
+    try {
+      deps.hub.sendFrame(conn, { type: 'welcome', ...w });
+      if (result.admission) {
+        conn.admitted = true;
+        deps.hub.sendFrame(conn, {
+          type: 'admitted',
+          admissionToken: result.admission.token,
+          expiresAt: result.admission.expiresAt,
+          at: result.admission.admittedAt ?? Date.now(),
+        });
+        return;
+      }
+      const tick = deps.hub.latestTick(s.promotionId);
+      if (tick) deps.hub.sendFrame(conn, tick);
+    } finally {
+      s.raw.uncork();
     }
-    const tick = deps.hub.latestTick(s.promotionId);
-    if (tick) deps.hub.sendFrame(conn, tick);
   };
 
   server.on('upgrade', onUpgrade);
