@@ -25,6 +25,7 @@ export function buildApp(deps: AppDeps) {
     reconcile: () => inv.reconcile(),
     lastReconcile: () => inv.lastReconcile(),
     rebuild: () => inv.rebuild(),
+    deadLetters: { ...inv.deadLetters, duplicateWindowSeconds: deps.config.ORDERS_DUPLICATE_WINDOW_SECONDS },
   });
   return app;
 }

@@ -5,6 +5,13 @@ import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
+import {
+  type DeadLetterReason,
+  listDeadLetters,
+  type ReplayOutcome,
+  replayAllDeadLetters,
+  replayDeadLetter,
+} from './adapters/nats/dead-letters.js';
 import { type OrdersConsumer, startOrdersConsumer } from './adapters/nats/orders-consumer.js';
 import { startPromotionsConsumer } from './adapters/nats/promotions-consumer.js';
 import { subscribeHandlers } from './adapters/nats/request-handlers.js';
@@ -42,6 +49,12 @@ export function createInventory(d: InventoryDeps) {
   });
   const metrics: InventoryMetrics = createInventoryMetrics(d.metrics);
   const jobDeps = { db: d.db, redis: d.redis, keys, store, logger: d.logger, metrics };
+  const js = jetstream(d.nc);
+  const counted = (outcomes: ReplayOutcome[]) => {
+    for (const o of outcomes) if (o.outcome !== 'not_found') metrics.deadLettersReplayed.inc({ result: o.outcome });
+    d.logger.info({ outcomes }, 'dead letters replayed');
+    return outcomes;
+  };
   return {
     ...d,
     keys,
@@ -51,6 +64,12 @@ export function createInventory(d: InventoryDeps) {
     rebuild: () => rebuildAll(jobDeps),
     reconcile: (repair = d.config.RECONCILE_REPAIR) => reconcile(jobDeps, repair),
     lastReconcile: () => lastReconcile(jobDeps),
+    deadLetters: {
+      list: async (q: { after: number; limit: number; reason?: DeadLetterReason }) =>
+        listDeadLetters(js, await jetstreamManager(d.nc), names, q),
+      replay: async (seq: number) => counted([await replayDeadLetter(js, await jetstreamManager(d.nc), names, seq)])[0] as ReplayOutcome,
+      replayAll: async (reason?: DeadLetterReason) => counted(await replayAllDeadLetters(js, await jetstreamManager(d.nc), names, reason)),
+    },
   };
 }
 

@@ -43,6 +43,12 @@ export function createInventoryMetrics(m: ServiceMetrics) {
       labelNames: ['reason'] as const,
       registers,
     }),
+    deadLettersReplayed: new Counter({
+      name: 'inventory_dead_letters_replayed_total',
+      help: 'Dead-lettered orders an operator replayed, by result (replayed, duplicate = inside the dedup window, not_replayable)',
+      labelNames: ['result'] as const,
+      registers,
+    }),
     publishFailures: new Counter({
       name: 'inventory_order_publish_failures_total',
       help: 'Confirmed orders whose JetStream publish failed',

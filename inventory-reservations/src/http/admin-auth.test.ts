@@ -17,6 +17,9 @@ function app(token: string | undefined) {
   a.post('/admin/reconcile', (c) => c.json({ ok: true }));
   a.get('/admin/reconcile/last', (c) => c.json({ ok: true }));
   a.post('/admin/rebuild', (c) => c.json({ ok: true }));
+  a.get('/admin/dead-letters', (c) => c.json({ ok: true }));
+  a.post('/admin/dead-letters/replay', (c) => c.json({ ok: true }));
+  a.post('/admin/dead-letters/:seq/replay', (c) => c.json({ ok: true }));
   return a;
 }
 
@@ -24,6 +27,9 @@ const routes = [
   ['POST', '/admin/reconcile'],
   ['GET', '/admin/reconcile/last'],
   ['POST', '/admin/rebuild'],
+  ['GET', '/admin/dead-letters'],
+  ['POST', '/admin/dead-letters/replay'],
+  ['POST', '/admin/dead-letters/1/replay'],
 ] as const;
 
 describe('admin routes', () => {

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import type { InventoryStore } from '../adapters/redis/inventory.store.js';
 import type { ReconcileReport } from '../domain/reconciliation.js';
 import { adminAuth } from './admin-auth.js';
+import { type DeadLetterRouteDeps, mountDeadLetterRoutes } from './dead-letters.routes.js';
 
 export interface RouteDeps {
   store: InventoryStore;
@@ -12,6 +13,7 @@ export interface RouteDeps {
   reconcile: () => Promise<ReconcileReport>;
   lastReconcile: () => Promise<ReconcileReport | undefined>;
   rebuild: () => Promise<{ promotions: number }>;
+  deadLetters: DeadLetterRouteDeps;
 }
 
 const promotionParams = z.object({
@@ -43,4 +45,5 @@ export function mountRoutes(app: Hono<AppEnv>, d: RouteDeps): void {
     return c.json(last);
   });
   app.post('/admin/rebuild', async (c) => c.json(await d.rebuild()));
+  mountDeadLetterRoutes(app, d.deadLetters);
 }

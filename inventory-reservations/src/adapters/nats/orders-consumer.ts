@@ -5,6 +5,7 @@ import { headers } from '@nats-io/transport-node';
 import type { Kysely } from 'kysely';
 import type { InventoryMetrics } from '../../metrics.js';
 import { insertOrders } from '../db/order.repository.js';
+import { deadLetterHeader } from './dead-letters.js';
 
 export interface OrdersConsumerOptions {
   js: JetStreamClient;
@@ -79,10 +80,12 @@ export async function startOrdersConsumer(o: OrdersConsumerOptions): Promise<Ord
 
   const deadLetter = async (m: JsMsg, reason: string, detail: string) => {
     const h = headers();
-    h.set('Fg-Dead-Reason', reason);
-    h.set('Fg-Dead-Detail', detail.replace(/\s+/g, ' ').slice(0, 500));
-    h.set('Fg-Original-Subject', m.subject);
-    h.set('Fg-Original-Sequence', String(m.seq));
+    h.set(deadLetterHeader.reason, reason);
+    h.set(deadLetterHeader.detail, detail.replace(/\s+/g, ' ').slice(0, 500));
+    h.set(deadLetterHeader.originalSubject, m.subject);
+    h.set(deadLetterHeader.originalSequence, String(m.seq));
+    const msgId = m.headers?.get('Nats-Msg-Id');
+    if (msgId) h.set(deadLetterHeader.originalMsgId, msgId);
     try {
       await o.js.publish(o.names.subjects.orderDeadLetter, m.data, { headers: h });
     } catch (err) {
