@@ -1,5 +1,3 @@
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDb } from '@flashgate/shared/clients';
 import { createLogger } from '@flashgate/shared/logger';
@@ -10,22 +8,10 @@ import { OrderStore } from '../adapters/redis/order.store.js';
 import { buildApp } from '../app.js';
 import { CountingPaymentProvider } from '../testing/counting-payment.js';
 import { client, type Gateway, startGateway, type TestClient } from '../testing/gateway-fixture.js';
+import { type RealInventory, startRealInventory } from '../testing/real-inventory.js';
 
-/**
- * End to end with the REAL inventory-reservations service (its own wiring, Redis scripts, NATS
- * handlers and Postgres), through its test fixture. Loaded by path so order-gateway takes no build
- * dependency on another service's package.
- */
-interface InventoryFixture {
-  inv: { config: { NATS_SUBJECT_PREFIX: string; DATABASE_URL: string } };
-  request: <T = any>(verb: 'prepare', body: unknown) => Promise<T>;
-  snapshot: (over?: Record<string, unknown>) => { promotionId: string } & Record<string, unknown>;
-  apply: (s: unknown) => Promise<'applied' | 'stale'>;
-  close: () => Promise<void>;
-}
-const fixturePath = join(fileURLToPath(new URL('.', import.meta.url)), '../../../inventory-reservations/src/test-support.ts');
-
-let inventory: InventoryFixture;
+/** End to end with the REAL inventory-reservations service (see startRealInventory). */
+let inventory: RealInventory;
 let gw: Gateway;
 let api: TestClient;
 let promotionId: string;
@@ -33,8 +19,7 @@ const payment = new CountingPaymentProvider();
 const replica = new AbortController();
 
 beforeAll(async () => {
-  const { startFixture } = (await import(fixturePath)) as { startFixture: (env?: Record<string, string>) => Promise<InventoryFixture> };
-  inventory = await startFixture();
+  inventory = await startRealInventory();
   const snap = inventory.snapshot({
     products: [
       { sku: 'HOT', name: 'Hot item', priceCents: 1999, stock: 10, perShopperLimit: 2 },

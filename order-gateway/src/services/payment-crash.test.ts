@@ -1,13 +1,12 @@
 import type { Redis } from 'ioredis';
 import { createRedis } from '@flashgate/shared/clients';
 import type { ServiceMetrics } from '@flashgate/shared/metrics';
-import { testServers, uniqueName, waitFor } from '@flashgate/shared/testing';
+import { waitFor } from '@flashgate/shared/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { redisLedger, type SimLedger } from '../adapters/payment/sim-ledger.js';
 import { SIM_CARDS } from '../adapters/payment/simulated-payment-provider.js';
 import { gatewayKeys } from '../adapters/redis/keys.js';
 import { OrderStore } from '../adapters/redis/order.store.js';
-import { CountingPaymentProvider } from '../testing/counting-payment.js';
+import { sharedProvider } from '../testing/counting-payment.js';
 import { client, type Gateway, order, PROMO, startGateway, type TestClient } from '../testing/gateway-fixture.js';
 import { crashingPayment, type GatewayProcess, gatewayProcess, type PaymentCrash } from '../testing/gateway-process.js';
 
@@ -19,22 +18,12 @@ import { crashingPayment, type GatewayProcess, gatewayProcess, type PaymentCrash
 let gw: Gateway;
 let api: TestClient;
 let store: OrderStore;
-let ledgerRedis: Redis;
-let ledger: SimLedger;
-const ledgerPrefix = uniqueName('pay');
-const providers: CountingPaymentProvider[] = [];
+const pay = sharedProvider();
+const { ledger, chargesMade, refundsMade } = pay;
 const processes: GatewayProcess[] = [];
 const cut: Redis[] = [];
 
-const provider = () => {
-  const p = new CountingPaymentProvider(ledger);
-  providers.push(p);
-  return p;
-};
-/** Distinct charges ever made, across every provider instance and key. */
-const chargesMade = () => new Set(providers.flatMap((p) => [...p.references])).size;
-/** Refunds that moved money (a repeat of one is a no-op at the provider), across instances. */
-const refundsMade = (ref: string) => providers.filter((p) => p.refunds.has(ref)).length;
+const provider = pay.instance;
 /** `n` more gateway processes sweeping every 50 ms, each with its own provider instance. */
 const sweepers = (n: number) =>
   Array.from({ length: n }, () => {
@@ -53,8 +42,6 @@ const recoveries = async (ms: ServiceMetrics[], outcome: string) => {
 };
 
 beforeAll(async () => {
-  ledgerRedis = createRedis(testServers().redisUrl, { name: 'payment-ledger-test' });
-  ledger = redisLedger(ledgerRedis, gatewayKeys(ledgerPrefix));
   gw = await startGateway({ env: { CONFIRM_LOCK_SECONDS: '1' }, payment: provider() });
   api = client(gw);
   store = new OrderStore(gw.redis, gatewayKeys(gw.config.REDIS_KEY_PREFIX));
@@ -65,9 +52,7 @@ afterEach(() => {
 });
 afterAll(async () => {
   await gw?.close();
-  const keys = await ledgerRedis.keys(`${ledgerPrefix}:*`);
-  if (keys.length > 0) await ledgerRedis.del(...keys);
-  ledgerRedis.disconnect();
+  await pay.close();
 });
 
 /** Places an order and runs its confirm on a gateway process that fails `at`; returns what it left. */
