@@ -1,6 +1,6 @@
 /** Test fixture (not shipped behaviour): one isolated service instance against the real servers. */
 import { connectNats, createDb, createRedis } from '@flashgate/shared/clients';
-import type { PromotionSnapshot } from '@flashgate/shared/contracts';
+import type { InventoryVerb, PromotionSnapshot } from '@flashgate/shared/contracts';
 import { migrateToLatest } from '@flashgate/shared/db';
 import { createLogger } from '@flashgate/shared/logger';
 import { createMetrics } from '@flashgate/shared/metrics';
@@ -15,7 +15,7 @@ import { createInventory, type Inventory, type RunningInventory, type StartOptio
 export interface Fixture {
   inv: Inventory;
   running: RunningInventory;
-  request: <T = any>(verb: 'hold' | 'prepare' | 'confirm' | 'release' | 'stock', body: unknown, timeoutMs?: number) => Promise<T>;
+  request: <T = any>(verb: InventoryVerb, body: unknown, timeoutMs?: number) => Promise<T>;
   snapshot: (over?: Partial<PromotionSnapshot>) => PromotionSnapshot;
   apply: (s: PromotionSnapshot) => Promise<'applied' | 'stale'>;
   /** Starts an orders → Postgres consumer (small batches, short nak delay) for tests that drive it. */

@@ -81,7 +81,13 @@ export function buildApp(deps: AppDeps) {
     inventory: dependencyGuard('inventory', breaker, metrics),
     payment: dependencyGuard('payment', { ...breaker, timeoutMs: config.PAYMENT_TIMEOUT_MS, abortable: true }, metrics),
   };
-  const inventory = natsInventoryClient(deps.nc, natsNames(config.NATS_SUBJECT_PREFIX), guards.inventory, config.INVENTORY_TIMEOUT_MS);
+  const inventory = natsInventoryClient(
+    deps.nc,
+    natsNames(config.NATS_SUBJECT_PREFIX),
+    guards.inventory,
+    config.INVENTORY_TIMEOUT_MS,
+    config.INVENTORY_HOLD_BATCH_MAX,
+  );
   const keys = gatewayKeys(config.REDIS_KEY_PREFIX);
   const services: OrderServiceDeps = {
     config,

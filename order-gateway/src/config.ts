@@ -1,4 +1,5 @@
 import { commonEnv, envInt, envList, envNumber, envUrl, parseEnv, z } from '@flashgate/shared/config';
+import { HOLD_BATCH_MAX } from '@flashgate/shared/contracts';
 
 /** Every variable is documented in order-gateway/README.md. */
 export const configSchema = z.object({
@@ -34,6 +35,8 @@ export const configSchema = z.object({
   // (bench flash-sale, 5,000 shoppers). A dead dependency still trips in milliseconds under load
   // (20 failures), and a breaker retries after 1 s, as the seed design asks.
   INVENTORY_TIMEOUT_MS: envInt(1_500, { min: 10 }),
+  /** Holds sent together (one NATS request per event-loop turn); 1 = one request per hold. */
+  INVENTORY_HOLD_BATCH_MAX: envInt(64, { min: 1, max: HOLD_BATCH_MAX }),
   REDIS_TIMEOUT_MS: envInt(1_000, { min: 10 }),
   PAYMENT_TIMEOUT_MS: envInt(5_000, { min: 10 }),
   BREAKER_THRESHOLD: envInt(20, { min: 1 }),

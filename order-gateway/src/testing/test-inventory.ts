@@ -7,7 +7,9 @@ import {
   type ReleaseReply,
   type StockReply,
   confirmRequestSchema,
+  holdBatchRequestSchema,
   holdRequestSchema,
+  type InventoryVerb,
   prepareRequestSchema,
   releaseRequestSchema,
   stockRequestSchema,
@@ -35,7 +37,7 @@ interface Hold {
   state: 'held' | 'prepared' | 'confirmed' | 'released';
 }
 
-type Verb = 'hold' | 'prepare' | 'confirm' | 'release' | 'stock';
+type Verb = InventoryVerb;
 
 export interface TestInventory {
   requests: Record<Verb, number>;
@@ -58,7 +60,7 @@ export async function startTestInventory(
   for (const [p, products] of Object.entries(promotions)) stock.set(p, new Map(products.map((x) => [x.sku, { ...x, available: x.stock }])));
   const holds = new Map<string, Hold>();
   const byOrder = new Map<string, Hold>();
-  const requests: Record<Verb, number> = { hold: 0, prepare: 0, confirm: 0, release: 0, stock: 0 };
+  const requests: Record<Verb, number> = { hold: 0, holds: 0, prepare: 0, confirm: 0, release: 0, stock: 0 };
   const behaviour: TestInventory['behaviour'] = { holdTtlMs: 60_000, prepareWindowMs: 60_000 };
   let seq = 0;
 
@@ -184,7 +186,25 @@ export async function startTestInventory(
     };
   };
 
-  const handlers: Record<Verb, (raw: unknown) => Promise<unknown>> = { hold, prepare, confirm, release, stock: stockReply };
+  // A batch is its holds one after another, each answered on its own (as the real service does).
+  const holdsBatch = async (raw: unknown): Promise<unknown> => {
+    const req = holdBatchRequestSchema.safeParse(raw);
+    if (!req.success) return { ok: false, outcome: 'INVALID', message: 'bad hold batch' };
+    // `requests.hold` counts holds that reached inventory, batched or not.
+    requests.hold += req.data.holds.length;
+    const replies: HoldReply[] = [];
+    for (const h of req.data.holds) replies.push(await hold(h));
+    return { ok: true, replies };
+  };
+
+  const handlers: Record<Verb, (raw: unknown) => Promise<unknown>> = {
+    hold,
+    holds: holdsBatch,
+    prepare,
+    confirm,
+    release,
+    stock: stockReply,
+  };
   const subs: Subscription[] = [];
   for (const verb of Object.keys(handlers) as Verb[]) {
     const sub = nc.subscribe(names.subjects.inventoryRequest(verb), { queue: names.queueGroups.inventory });

@@ -57,6 +57,21 @@ export const holdReplySchema = z.discriminatedUnion('ok', [
 export type HoldReply = z.infer<typeof holdReplySchema>;
 
 /**
+ * Several holds in one request (verb `holds`): the gateway sends the holds that arrive within one
+ * turn of its event loop together, so a busy sale costs one NATS message each way per batch instead
+ * of per order. Each hold is validated and answered on its own, in order: one bad or sold-out hold
+ * never affects the others. A payload that is not a list of holds is INVALID as a whole.
+ */
+export const HOLD_BATCH_MAX = 256;
+export const holdBatchRequestSchema = z.object({ holds: z.array(z.unknown()).min(1).max(HOLD_BATCH_MAX) });
+export type HoldBatchRequest = { holds: HoldRequest[] };
+export const holdBatchReplySchema = z.discriminatedUnion('ok', [
+  z.object({ ok: z.literal(true), replies: z.array(holdReplySchema) }),
+  z.object({ ok: z.literal(false), outcome: z.enum(['INVALID', 'UNAVAILABLE']), message: z.string() }),
+]);
+export type HoldBatchReply = z.infer<typeof holdBatchReplySchema>;
+
+/**
  * `prepare` runs before the payment step: it marks the hold as confirming and extends its expiry
  * by a short payment window, so a hold cannot expire while the shopper's card is being charged.
  */

@@ -3,6 +3,9 @@
  * else. The prefix (NATS_SUBJECT_PREFIX, default "flashgate") lets several installations — or
  * parallel test suites — share one NATS server without hearing each other.
  */
+/** `holds` is `hold` for a batch (see holdBatchRequestSchema). */
+export type InventoryVerb = 'hold' | 'holds' | 'prepare' | 'confirm' | 'release' | 'stock';
+
 export interface NatsNames {
   subjects: {
     /** JetStream, one message per promotion and version: waiting-room → inventory-reservations. */
@@ -11,7 +14,7 @@ export interface NatsNames {
     /** Core NATS fan-out: a promotion's live settings changed (rate, cap, pause); every node reloads. */
     promotionChanged: string;
     /** Core NATS request/reply: order-gateway → inventory-reservations (queue group below). */
-    inventoryRequest: (verb: 'hold' | 'prepare' | 'confirm' | 'release' | 'stock') => string;
+    inventoryRequest: (verb: InventoryVerb) => string;
     inventoryRequestAll: string;
     /** Core NATS: a promotion's stock figures changed (throttled); waiting-room stops admitting on sold out. */
     stockStatus: (promotionId: string) => string;

@@ -182,6 +182,42 @@ describe('holds over NATS request/reply', () => {
     expect(await stockOf('bad', 'A')).toMatchObject({ available: 5, held: 0, confirmed: 0 });
   });
 
+  it('answers a batch of holds one by one: never more than the stock, bad items alone refused, bad batches refused whole', async () => {
+    const snap = f.snapshot({
+      promotionId: 'batched',
+      products: [{ sku: 'HOT', name: 'Hot', priceCents: 700, stock: 25, perShopperLimit: 1 }],
+    });
+    await f.apply(snap);
+    const hold = (i: number) => ({ orderId: `b${i}`, promotionId: 'batched', shopperId: `s${i}`, lines: [{ sku: 'HOT', quantity: 1 }] });
+    // 400 buyers in 8 concurrent batches of 50, with a bad item and a repeated order id in the first.
+    const batches = Array.from({ length: 8 }, (_, b) => Array.from({ length: 50 }, (_, i) => hold(b * 50 + i)) as unknown[]);
+    batches[0]![1] = { orderId: 'x', promotionId: 'batched', shopperId: 's', lines: [{ sku: 'HOT', quantity: 0 }] };
+    batches[0]![2] = hold(0);
+    const answers = await Promise.all(batches.map((holds) => f.request('holds', { holds })));
+    const replies = answers.flatMap((a) => {
+      expect(a.ok).toBe(true);
+      return a.replies;
+    });
+    expect(replies).toHaveLength(400);
+    expect(replies[1]).toMatchObject({ ok: false, outcome: 'INVALID' });
+    // The same order id twice in one batch holds once: the second answer describes the first hold.
+    if (replies[0].ok) expect(replies[2]).toMatchObject({ ok: true, holdId: replies[0].holdId, replayed: true });
+    else expect(replies[2]).toMatchObject({ ok: false, outcome: 'SOLD_OUT' });
+    const held = new Set(replies.filter((r: { ok: boolean }) => r.ok).map((r: { holdId: string }) => r.holdId));
+    expect(held.size).toBe(25);
+    expect(
+      replies
+        .filter((r: { ok: boolean; outcome?: string }) => !r.ok && r.outcome !== 'INVALID')
+        .every((r: { outcome: string }) => r.outcome === 'SOLD_OUT'),
+    ).toBe(true);
+    expect(await stockOf('batched', 'HOT')).toMatchObject({ available: 0, held: 25 });
+
+    for (const bad of ['not json', {}, { holds: [] }, { holds: 'x' }, { holds: Array.from({ length: 257 }, (_, i) => hold(1000 + i)) }]) {
+      expect(await f.request('holds', bad)).toMatchObject({ ok: false, outcome: 'INVALID' });
+    }
+    expect(await stockOf('batched', 'HOT')).toMatchObject({ available: 0, held: 25 });
+  });
+
   it('serves the stock over HTTP for the checkout page', async () => {
     const { buildApp } = await import('../../app.js');
     const app = buildApp({ ...f.inv, inventory: f.inv });

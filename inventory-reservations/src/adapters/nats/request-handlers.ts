@@ -2,8 +2,11 @@ import { randomUUID } from 'node:crypto';
 import {
   type ConfirmReply,
   confirmRequestSchema,
+  type HoldBatchReply,
   type HoldReply,
+  holdBatchRequestSchema,
   holdRequestSchema,
+  type InventoryVerb,
   type NatsNames,
   type PrepareReply,
   prepareRequestSchema,
@@ -32,7 +35,7 @@ export interface HandlerDeps {
   onStockChanged: (promotionId: string) => void;
 }
 
-type Verb = 'hold' | 'prepare' | 'confirm' | 'release' | 'stock';
+type Verb = InventoryVerb;
 type Reply = { ok: boolean; outcome?: string };
 
 const decoder = new TextDecoder();
@@ -46,6 +49,10 @@ function parse<S extends z.ZodType>(m: Msg, schema: S): { ok: true; value: z.out
   } catch {
     return { ok: false, message: 'request is not valid JSON' };
   }
+  return validate(raw, schema);
+}
+
+function validate<S extends z.ZodType>(raw: unknown, schema: S): { ok: true; value: z.output<S> } | { ok: false; message: string } {
   const r = schema.safeParse(raw);
   if (!r.success) return { ok: false, message: r.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ') };
   const promotionId = (r.data as { promotionId?: unknown }).promotionId;
@@ -60,33 +67,51 @@ function parse<S extends z.ZodType>(m: Msg, schema: S): { ok: true; value: z.out
  * Redis or JetStream fails, the business outcome otherwise. Handlers never throw to NATS.
  */
 export function createHandlers(d: HandlerDeps): Record<Verb, (m: Msg) => Promise<Reply>> {
+  /** One hold, from its already-decoded JSON (alone or as one item of a batch). */
+  async function holdOne(raw: unknown): Promise<HoldReply> {
+    const started = performance.now();
+    const reply = await (async (): Promise<HoldReply> => {
+      const p = validate(raw, holdRequestSchema);
+      if (!p.ok) return invalid(p.message);
+      const req = p.value;
+      const r = await d.store.hold(req.promotionId, randomUUID(), req.orderId, req.shopperId, mergeLines(req.lines));
+      if (!r.ok) return { ok: false, outcome: r.outcome, sku: r.sku, message: holdFailureMessages[r.outcome] };
+      const replay = replayOutcome(r.state);
+      if (replay !== 'OK') return { ok: false, outcome: replay, message: holdFailureMessages[replay] };
+      if (!r.replayed) d.onStockChanged(req.promotionId);
+      return {
+        ok: true,
+        holdId: r.holdId,
+        expiresAt: new Date(r.expiresAt).toISOString(),
+        lines: r.lines,
+        amountCents: r.amountCents,
+        ...(r.replayed ? { replayed: true } : {}),
+      };
+    })().catch((err: unknown) => {
+      d.logger.warn({ err }, 'hold failed');
+      return unavailable;
+    });
+    d.metrics.holds.inc({ outcome: reply.ok ? 'held' : reply.outcome });
+    d.metrics.holdLatency.observe((performance.now() - started) / 1000);
+    return reply;
+  }
+
   return {
     async hold(m) {
-      const started = performance.now();
-      const reply = await (async (): Promise<HoldReply> => {
-        const p = parse(m, holdRequestSchema);
-        if (!p.ok) return invalid(p.message);
-        const req = p.value;
-        const r = await d.store.hold(req.promotionId, randomUUID(), req.orderId, req.shopperId, mergeLines(req.lines));
-        if (!r.ok) return { ok: false, outcome: r.outcome, sku: r.sku, message: holdFailureMessages[r.outcome] };
-        const replay = replayOutcome(r.state);
-        if (replay !== 'OK') return { ok: false, outcome: replay, message: holdFailureMessages[replay] };
-        if (!r.replayed) d.onStockChanged(req.promotionId);
-        return {
-          ok: true,
-          holdId: r.holdId,
-          expiresAt: new Date(r.expiresAt).toISOString(),
-          lines: r.lines,
-          amountCents: r.amountCents,
-          ...(r.replayed ? { replayed: true } : {}),
-        };
-      })().catch((err: unknown) => {
-        d.logger.warn({ err }, 'hold failed');
-        return unavailable;
-      });
-      d.metrics.holds.inc({ outcome: reply.ok ? 'held' : reply.outcome });
-      d.metrics.holdLatency.observe((performance.now() - started) / 1000);
-      return reply;
+      let raw: unknown;
+      try {
+        raw = JSON.parse(decoder.decode(m.data));
+      } catch {
+        return invalid('request is not valid JSON');
+      }
+      return holdOne(raw);
+    },
+
+    async holds(m): Promise<HoldBatchReply> {
+      const p = parse(m, holdBatchRequestSchema);
+      if (!p.ok) return invalid(p.message);
+      // Concurrently: their Lua scripts share Redis writes (auto-pipelining), and each answers alone.
+      return { ok: true, replies: await Promise.all(p.value.holds.map(holdOne)) };
     },
 
     async prepare(m): Promise<PrepareReply> {

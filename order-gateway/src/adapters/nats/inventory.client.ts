@@ -3,6 +3,8 @@ import {
   type ConfirmReply,
   type ConfirmRequest,
   confirmReplySchema,
+  type HoldBatchReply,
+  holdBatchReplySchema,
   type HoldReply,
   type HoldRequest,
   holdReplySchema,
@@ -18,6 +20,7 @@ import {
 } from '@flashgate/shared/contracts';
 import type { z } from 'zod';
 import { DependencyError, type DependencyGuard } from '../resilience.js';
+import { holdBatcher } from './hold-batcher.js';
 
 /** Business outcomes come back as values; UNAVAILABLE, timeouts and no-responders throw DependencyError. */
 export interface InventoryClient {
@@ -34,9 +37,17 @@ export interface InventoryClient {
  * server tells us), so "inventory is down" is a 503 in milliseconds, and the breaker then answers
  * without asking NATS at all.
  */
-export function natsInventoryClient(nc: NatsConnection, names: NatsNames, guard: DependencyGuard, timeoutMs: number): InventoryClient {
+export function natsInventoryClient(
+  nc: NatsConnection,
+  names: NatsNames,
+  guard: DependencyGuard,
+  timeoutMs: number,
+  /** Up to this many holds per request on the `holds` verb; 1 = one `hold` request per order. */
+  holdBatchMax = 1,
+): InventoryClient {
   const subjects = {
     hold: names.subjects.inventoryRequest('hold'),
+    holds: names.subjects.inventoryRequest('holds'),
     prepare: names.subjects.inventoryRequest('prepare'),
     confirm: names.subjects.inventoryRequest('confirm'),
     release: names.subjects.inventoryRequest('release'),
@@ -56,8 +67,30 @@ export function natsInventoryClient(nc: NatsConnection, names: NatsNames, guard:
     });
   }
 
+  const unavailable = (r: { ok: boolean; outcome?: string }) => !r.ok && r.outcome === 'UNAVAILABLE';
+  const holdInBatch = holdBatcher<HoldRequest, HoldReply>(
+    (holds) =>
+      guard.run(async () => {
+        const msg = await nc.request(subjects.holds, JSON.stringify({ holds }), { timeout: timeoutMs });
+        const parsed = holdBatchReplySchema.safeParse(msg.json());
+        if (!parsed.success) throw new DependencyError('inventory', `inventory sent an invalid reply on ${subjects.holds}`);
+        const reply: HoldBatchReply = parsed.data;
+        if (!reply.ok) throw new DependencyError('inventory', `inventory refused the hold batch: ${reply.outcome} ${reply.message}`);
+        // Every hold unavailable is the dependency failing (it counts toward the breaker, as one
+        // failed request did before batching); a partial failure fails only those holds, below.
+        if (reply.replies.every(unavailable)) throw new DependencyError('inventory', 'inventory is unavailable');
+        return reply.replies;
+      }),
+    holdBatchMax,
+  );
+  const holdOne = async (req: HoldRequest) => {
+    const reply = await holdInBatch(req);
+    if (unavailable(reply)) throw new DependencyError('inventory', `inventory is unavailable: ${(reply as { message: string }).message}`);
+    return reply as Exclude<HoldReply, { outcome: 'UNAVAILABLE' }>;
+  };
+
   return {
-    hold: (req) => call(subjects.hold, req, holdReplySchema),
+    hold: holdBatchMax > 1 ? holdOne : (req) => call(subjects.hold, req, holdReplySchema),
     prepare: (req) => call(subjects.prepare, req, prepareReplySchema),
     confirm: (req) => call(subjects.confirm, req, confirmReplySchema),
     release: (req) => call(subjects.release, req, releaseReplySchema),
