@@ -29,16 +29,18 @@ export class SimulatedPaymentProvider implements PaymentProvider {
 
   async charge(req: ChargeRequest, signal?: AbortSignal): Promise<ChargeResult> {
     await sleep(this.opts.latencyMs, signal);
-    const seen = await this.ledger.getCharge(req.idempotencyKey);
-    if (seen) return seen;
-    if (req.paymentMethod === SIM_CARDS.error) throw new Error('simulated payment provider failure');
+    if (req.paymentMethod === SIM_CARDS.error) {
+      const seen = await this.ledger.getCharge(req.idempotencyKey);
+      if (seen) return seen;
+      throw new Error('simulated payment provider failure');
+    }
     const decline =
       req.paymentMethod === SIM_CARDS.decline ||
       (req.paymentMethod !== SIM_CARDS.approve && (this.opts.random ?? Math.random)() < this.opts.declineRate);
     const result: ChargeResult = decline
       ? { ok: false, outcome: 'DECLINED', reason: 'card declined (simulated)' }
       : { ok: true, paymentReference: `sim_${randomUUID()}` };
-    // Two racing first charges with one key: the ledger keeps the first, both answer it.
+    // One ledger round trip: a repeat (or a racing first charge) gets the stored outcome, not this one.
     return this.ledger.putCharge(req.idempotencyKey, result);
   }
 
