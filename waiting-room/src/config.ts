@@ -23,8 +23,12 @@ export const configSchema = z.object({
   VISITOR_TOKEN_TTL_SECONDS: envInt(86_400, { min: 60 }),
   /** Worker processes `node dist/cluster.js` runs on one port; 0 = one per CPU core. */
   WORKERS: envInt(0, { min: 0, max: 256 }),
-  /** Who accepts connections under cluster.js: `rr` the primary, round-robin (even spread); `os` each worker (no hand-off cost). */
-  CLUSTER_SCHEDULING: envEnum(['rr', 'os'], 'rr'),
+  /**
+   * Who accepts connections under cluster.js: `os` each worker (default: `rr` cost the primary ~0.12 CPU-ms per
+   * connection to pass the handle over IPC and doubled join latency under a storm; bench/RESULTS.md "Joins");
+   * `rr` the primary, round-robin (an exactly even spread).
+   */
+  CLUSTER_SCHEDULING: envEnum(['rr', 'os'], 'os'),
   /** Origins allowed to open the queue WebSocket; empty = any. */
   ALLOWED_ORIGINS: envList([]),
   WS_MAX_CONNECTIONS_PER_IP: envInt(200, { min: 1 }),

@@ -48,7 +48,11 @@ describe('lean WebSocket client against the real waiting-room', () => {
     const { id } = await createPromotion(
       wr.url,
       ADMIN,
-      benchPromotion(`lean-ws-${Date.now().toString(36)}`, 'lean ws test', times, ['HOT-1'], { stock: 10, admissionRate: 0.01, shoppers: 1 }),
+      benchPromotion(`lean-ws-${Date.now().toString(36)}`, 'lean ws test', times, ['HOT-1'], {
+        stock: 10,
+        admissionRate: 0.01,
+        shoppers: 1,
+      }),
     );
     wsUrl = `${wr.url.replace(/^http/, 'ws')}/queue/${id}/ws`;
   }, 60_000);
@@ -153,7 +157,16 @@ describe('lean WebSocket client: protocol edges (against the ws library server)'
   it('its frames are masked (ws refuses unmasked client frames) and texts of every length arrive intact', async () => {
     const r = recorder();
     const texts = ['x', 'é'.repeat(100), 'y'.repeat(70_000)];
-    const ws = new LeanWebSocket(leanWsTarget(url), { ...r.handlers, onOpen: () => texts.forEach((t) => ws.send(t)) }, OPTS);
+    const ws = new LeanWebSocket(
+      leanWsTarget(url),
+      {
+        ...r.handlers,
+        onOpen: () => {
+          for (const t of texts) ws.send(t);
+        },
+      },
+      OPTS,
+    );
     await waitFor(() => r.raw.length === texts.length);
     expect(r.raw.map((m) => m.data.toString('utf8'))).toEqual(texts);
     expect(received.slice(-3)).toEqual(texts);
@@ -223,7 +236,9 @@ describe('lean WebSocket client: a server that answers the handshake wrongly', (
   };
 
   it('rejects a wrong Sec-WebSocket-Accept', async () => {
-    const events = await attempt('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: bm9wZQ==\r\n\r\n');
+    const events = await attempt(
+      'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: bm9wZQ==\r\n\r\n',
+    );
     expect(events).toEqual([
       { kind: 'error', message: 'invalid Sec-WebSocket-Accept header' },
       { kind: 'close', code: 1006, reason: '' },
