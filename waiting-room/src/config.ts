@@ -29,6 +29,11 @@ export const configSchema = z.object({
    * `rr` the primary, round-robin (an exactly even spread).
    */
   CLUSTER_SCHEDULING: envEnum(['rr', 'os'], 'os'),
+  /**
+   * Listen queue of the HTTP port (capped by the kernel's net.core.somaxconn). Node's 511 overflowed under a
+   * 5,000/s join storm: each dropped SYN costs the shopper a 1 s, then 3 s, retransmit (bench/RESULTS.md "Joins").
+   */
+  LISTEN_BACKLOG: envInt(4_096, { min: 1, max: 65_535 }),
   /** Origins allowed to open the queue WebSocket; empty = any. */
   ALLOWED_ORIGINS: envList([]),
   WS_MAX_CONNECTIONS_PER_IP: envInt(200, { min: 1 }),

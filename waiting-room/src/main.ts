@@ -44,7 +44,7 @@ try {
 await queue.start();
 let accepting = true;
 const app = buildApp({ config, logger, metrics, redis, nc, db, promotions, queue, isAccepting: () => accepting });
-const http = await serveHttp(app, { port: config.PORT, host: config.HOST });
+const http = await serveHttp(app, { port: config.PORT, host: config.HOST, backlog: config.LISTEN_BACKLOG });
 queue.attach(http.server);
 logger.info({ url: http.url }, `${SERVICE} listening`);
 

@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { serve } from '@hono/node-server';
+import { createAdaptorServer } from '@hono/node-server';
 import type { Hono } from 'hono';
 
 export interface HttpServerHandle {
@@ -11,10 +11,12 @@ export interface HttpServerHandle {
   close: () => Promise<void>;
 }
 
-export async function serveHttp(app: Hono<any>, opts: { port: number; host: string }): Promise<HttpServerHandle> {
+/** `backlog`: the listen queue (kernel-capped by net.core.somaxconn); Node's default 511 when omitted. */
+export async function serveHttp(app: Hono<any>, opts: { port: number; host: string; backlog?: number }): Promise<HttpServerHandle> {
   const server = await new Promise<Server>((resolve, reject) => {
-    const s = serve({ fetch: app.fetch, port: opts.port, hostname: opts.host }, () => resolve(s as Server));
-    (s as Server).once('error', reject);
+    const s = createAdaptorServer({ fetch: app.fetch, hostname: opts.host }) as Server;
+    s.once('error', reject);
+    s.listen({ port: opts.port, host: opts.host, backlog: opts.backlog }, () => resolve(s));
   });
   server.keepAliveTimeout = 65_000; // longer than common LB idle timeouts, so the LB closes first
   const { port } = server.address() as AddressInfo;
