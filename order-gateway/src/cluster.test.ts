@@ -1,7 +1,8 @@
 /**
  * The production entry over the built output (pnpm -s build first): WORKERS gateway processes
  * share one port and one Redis, so an order placed through one worker is seen (and replayed) by the
- * others; SIGTERM stops them all; a bad configuration stops the cluster with exit code 2.
+ * others; /metrics on any worker counts the whole cluster; SIGTERM stops them all; a bad
+ * configuration stops the cluster with exit code 2.
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -10,7 +11,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { connectNats, createRedis } from '@flashgate/shared/clients';
 import { natsNames } from '@flashgate/shared/contracts';
-import { testServers, uniqueName, waitFor } from '@flashgate/shared/testing';
+import { sampleValues } from '@flashgate/shared/metrics';
+import { getOnNewConnection, testServers, uniqueName, waitFor } from '@flashgate/shared/testing';
 import { freePort } from '@flashgate/infra/servers';
 import { expect, it } from 'vitest';
 import { PRODUCTS, PROMO } from './testing/gateway-fixture.js';
@@ -102,6 +104,22 @@ it('runs WORKERS processes on one port sharing the order state, and stops them a
       expect(again).toEqual({ status: 201, replayed: true, orderId: first.orderId });
     }
     expect(inventory.requests.hold).toBe(1);
+
+    // Each worker counts what it served; every scrape, whichever worker answers it, has the sum.
+    const N = 12;
+    for (let i = 0; i < N; i++) expect((await getOnNewConnection(`${url}/health/live`)).status).toBe(200);
+    for (let scrape = 0; scrape < 4; scrape++) {
+      const metrics = await getOnNewConnection(`${url}/metrics`);
+      expect(metrics.status).toBe(200);
+      const count = (route: string, method: string, status: string) =>
+        sampleValues(metrics.text, 'http_requests_total', { method, route, status, service: 'order-gateway' });
+      expect(count('/health/live', 'GET', '200')).toEqual([N]);
+      expect(count('/orders', 'POST', '201')).toEqual([5]);
+      // The breakers' gauge comes through the merge (max per dependency; every breaker is closed here).
+      const breakers = sampleValues(metrics.text, 'gateway_circuit_breaker_state');
+      expect(breakers.length).toBeGreaterThan(0);
+      expect(breakers.every((v) => v === 0)).toBe(true);
+    }
 
     child.kill('SIGTERM');
     expect(await exited).toBe(0);

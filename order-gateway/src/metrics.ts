@@ -29,6 +29,8 @@ export function createGatewayMetrics(metrics: ServiceMetrics) {
       name: 'gateway_circuit_breaker_state',
       help: 'Circuit breaker state per dependency: 0 closed, 1 open, 2 half-open, 3 isolated',
       labelNames: ['dependency'] as const,
+      // Each cluster.js worker has its own breakers: merged by max, so non-zero while any worker's is not closed.
+      aggregator: 'max',
       registers,
     }),
     bulkheadQueued: new Gauge({

@@ -1,6 +1,6 @@
 /**
  * The production entry over the built output (pnpm test builds first): WORKERS processes share one
- * port and one line; SIGTERM stops them all.
+ * port and one line; /metrics on any worker reports the whole cluster; SIGTERM stops them all.
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -10,7 +10,8 @@ import { connectNats, createDb, createRedis } from '@flashgate/shared/clients';
 import { natsNames } from '@flashgate/shared/contracts';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { migrateToLatest } from '@flashgate/shared/db';
-import { createTestDatabase, testServers, uniqueName, waitFor } from '@flashgate/shared/testing';
+import { sampleValues } from '@flashgate/shared/metrics';
+import { createTestDatabase, getOnNewConnection, testServers, uniqueName, waitFor } from '@flashgate/shared/testing';
 import { freePort } from '@flashgate/infra/servers';
 import { expect, it } from 'vitest';
 import { migrations } from './adapters/db/migrations/index.js';
@@ -82,6 +83,21 @@ it('runs WORKERS processes on one port that share the line, and stops them all o
     const again = await Promise.all([1, 2, 3, 4].map(() => TestSocket.open(wsUrl)));
     for (const s of again) s.send({ type: 'hello', visitorToken: welcome.visitorToken });
     for (const s of again) expect((await s.next<{ ticket: number }>('welcome')).ticket).toBe(welcome.ticket);
+
+    // Once a socket on each worker has had a tick, both workers have set the line's gauges.
+    const ticks = await Promise.all([first, ...again].map((s) => s.next<{ waiting: number; state: string }>('tick')));
+    const N = 12;
+    for (let i = 0; i < N; i++) expect((await getOnNewConnection(`${url}/health/live`)).status).toBe(200);
+    for (let scrape = 0; scrape < 4; scrape++) {
+      const { status, text } = await getOnNewConnection(`${url}/metrics`);
+      expect(status).toBe(200);
+      // Counters sum over the workers, whichever one answers the scrape.
+      expect(sampleValues(text, 'http_requests_total', { method: 'GET', route: '/health/live', status: '200' })).toEqual([N]);
+      // Sockets are per worker and sum; the line's gauges are the same on each and merge by max.
+      expect(sampleValues(text, 'wr_ws_connections')).toEqual([5]);
+      expect(sampleValues(text, 'wr_queue_state', { promotion: id, state: ticks[0]?.state ?? '' })).toEqual([1]);
+      expect(sampleValues(text, 'wr_queue_waiting', { promotion: id })).toEqual([ticks[0]?.waiting]);
+    }
     for (const s of [first, ...again]) s.kill();
 
     child.kill('SIGTERM');

@@ -5,11 +5,13 @@
  * (giving up when they keep dying at start), stops everything when a worker rejects its
  * configuration (exit code 2), and passes SIGTERM/SIGINT on as SIGTERM so every worker drains as a
  * single node would. Workers ignore SIGINT (a terminal's Ctrl-C reaches the whole process group;
- * the primary decides) and run `startWorker` (the service's main module).
+ * the primary decides) and run `startWorker` (the service's main module). /metrics on any worker
+ * answers the whole group: the primary aggregates every worker's registry (metrics/cluster-metrics.ts).
  */
 import cluster, { type Worker } from 'node:cluster';
 import { availableParallelism } from 'node:os';
 import type { Logger } from 'pino';
+import { joinClusterMetrics, serveClusterMetrics } from '../metrics/cluster-metrics.js';
 
 export interface ClusterOptions {
   /** 0 = one per core. */
@@ -33,10 +35,12 @@ export interface ClusterOptions {
 export async function runCluster(opts: ClusterOptions): Promise<void> {
   if (!cluster.isPrimary) {
     process.on('SIGINT', () => {});
+    joinClusterMetrics();
     await opts.startWorker();
     return;
   }
   const logger = opts.logger();
+  serveClusterMetrics();
   cluster.schedulingPolicy = opts.scheduling === 'os' ? cluster.SCHED_NONE : cluster.SCHED_RR;
   const count = opts.workers > 0 ? opts.workers : availableParallelism();
   let stopping = false;

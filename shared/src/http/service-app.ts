@@ -3,7 +3,7 @@ import { Hono } from 'hono';
 import type { Logger } from 'pino';
 import { AppError, toEnvelope } from '../errors/index.js';
 import { checkReadiness, type DependencyCheck } from '../health/index.js';
-import type { ServiceMetrics } from '../metrics/index.js';
+import { type ServiceMetrics, scrapeMetrics } from '../metrics/index.js';
 import { LogThrottle } from './log-throttle.js';
 
 export type AppEnv = { Variables: { requestId: string; logger: Logger } };
@@ -68,8 +68,9 @@ export function createServiceApp(opts: ServiceAppOptions): Hono<AppEnv> {
     if (!accepting) return c.json({ ...report, status: 'not_ready', shuttingDown: true }, 503);
     return c.json(report, report.status === 'ready' ? 200 : 503);
   });
+  // Under cluster.js: the whole process group, or 503 DEPENDENCY_UNAVAILABLE if the primary does not answer.
   app.get('/metrics', async (c) => {
-    const body = await opts.metrics.registry.metrics();
+    const body = await scrapeMetrics(opts.metrics.registry);
     return c.body(body, 200, { 'Content-Type': opts.metrics.registry.contentType });
   });
 

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 
+export { getOnNewConnection } from './get-on-new-connection.js';
 export { removeRunState } from './run-state.js';
 
 /**

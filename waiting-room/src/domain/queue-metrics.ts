@@ -1,6 +1,11 @@
 import { Counter, Gauge, type Registry } from '@flashgate/shared/metrics';
 
-/** Queue metrics; the promotion label is bounded by the promotions marketing created. */
+/**
+ * Queue metrics; the promotion label is bounded by the promotions marketing created. Under cluster.js
+ * the primary merges the workers' values: every worker hears the same ticks, so the line's gauges are
+ * the same on each and take the max (summed they would read WORKERS times too high); sockets are per
+ * worker and sum.
+ */
 export interface QueueMetrics {
   waiting: Gauge<'promotion'>;
   activeAdmitted: Gauge<'promotion'>;
@@ -20,18 +25,21 @@ export function createQueueMetrics(registry: Registry): QueueMetrics {
       name: 'wr_queue_waiting',
       help: 'Shoppers waiting in line (from the latest tick)',
       labelNames: ['promotion'],
+      aggregator: 'max',
       registers,
     }),
     activeAdmitted: new Gauge({
       name: 'wr_queue_admitted_active',
       help: 'Admitted shoppers still holding a live admission token',
       labelNames: ['promotion'],
+      aggregator: 'max',
       registers,
     }),
     state: new Gauge({
       name: 'wr_queue_state',
       help: '1 for the current queue state of each promotion',
       labelNames: ['promotion', 'state'],
+      aggregator: 'max',
       registers,
     }),
     joins: new Counter({ name: 'wr_queue_joins_total', help: 'Joins (new places) on this process', labelNames: ['promotion'], registers }),
