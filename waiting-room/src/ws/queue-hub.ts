@@ -1,3 +1,4 @@
+import type { Duplex } from 'node:stream';
 import type { ServerFrame, TickFrame } from '@flashgate/shared/contracts';
 import type { Logger } from '@flashgate/shared/logger';
 import type { WebSocket } from 'ws';
@@ -5,10 +6,13 @@ import type { QueueMetrics } from '../domain/queue-metrics.js';
 import { isFinalState } from '../domain/queue-state.js';
 import type { QueueEvent, QueueStore, StoredAdmission } from '../domain/queue-store.js';
 import { CloseCode } from './queue-close-codes.js';
+import { textFrame } from './text-frame.js';
 
 /** A joined shopper's socket on this process. */
 export interface QueueConn {
   ws: WebSocket;
+  /** The TCP socket under `ws`: ticks framed once per promotion are written to it directly. */
+  socket?: Duplex;
   promotionId: string;
   shopperId: string;
   ticket: number | null;
@@ -120,8 +124,12 @@ export class QueueHub {
     }
   }
 
-  /** Sends one frame to one socket, honouring backpressure. Returns false when it was skipped. */
-  send(conn: QueueConn, data: Buffer | string, droppable: boolean): boolean {
+  /**
+   * Sends one frame to one socket, honouring backpressure. Returns false when it was skipped. `framed`: the
+   * same message as a complete text frame, written straight to the TCP socket (ws sends nothing of its own
+   * in between: no compression, so its sender never queues; `bufferedAmount` counts the socket's buffer).
+   */
+  send(conn: QueueConn, data: Buffer | string, droppable: boolean, framed?: Buffer): boolean {
     const ws = conn.ws;
     if (ws.readyState !== ws.OPEN) return false;
     const buffered = ws.bufferedAmount;
@@ -140,7 +148,8 @@ export class QueueHub {
     } else {
       conn.slowSince = undefined;
     }
-    ws.send(data, { binary: false });
+    if (framed && conn.socket) conn.socket.write(framed);
+    else ws.send(data, { binary: false });
     return true;
   }
 
@@ -186,6 +195,7 @@ export class QueueHub {
     const conns = this.byPromotion.get(promotionId);
     if (!conns) return;
     const data = Buffer.from(JSON.stringify(tick)); // once per promotion, not per socket
+    const framed = textFrame(data);
     const seq = (this.tickSeq.get(promotionId) ?? 0) + 1;
     this.tickSeq.set(promotionId, seq);
     const stride = prev?.state !== tick.state ? 1 : this.stride();
@@ -193,7 +203,7 @@ export class QueueHub {
     const unticketed: QueueConn[] = [];
     for (const conn of conns) {
       if (conn.admitted) continue;
-      if (stride === 1 || ((conn.slot ?? 0) + seq) % stride === 0) this.send(conn, data, true);
+      if (stride === 1 || ((conn.slot ?? 0) + seq) % stride === 0) this.send(conn, data, true, framed);
       if (conn.resolving) continue;
       // A shopper past the head whose admission notice this node did not hear (e.g. a pub/sub blip).
       if (conn.ticket !== null && conn.ticket <= tick.admittedThrough) missed.push(conn);

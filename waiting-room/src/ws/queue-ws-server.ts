@@ -177,7 +177,14 @@ export function attachQueueWebSocket(
     if (!result.ok) return fail(s, result.code, result.message, closeCodeForStatus(result.status));
     if (s.ws.readyState !== s.ws.OPEN) return;
     const w = result.welcome;
-    const conn: QueueConn = { ws: s.ws, promotionId: s.promotionId, shopperId: w.shopperId, ticket: w.ticket, admitted: false };
+    const conn: QueueConn = {
+      ws: s.ws,
+      socket: s.raw,
+      promotionId: s.promotionId,
+      shopperId: w.shopperId,
+      ticket: w.ticket,
+      admitted: false,
+    };
     s.conn = conn;
     deps.hub.add(conn);
     // welcome and what follows it (the latest tick, or the admission) leave in one write: one syscall, one wakeup of the client.
