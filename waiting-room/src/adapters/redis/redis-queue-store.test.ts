@@ -5,6 +5,7 @@ import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { QueueStore } from '../../domain/queue-store.js';
 import { deleteKeys } from '../../ws/queue-test-kit.js';
+import { queueKeys } from './queue-keys.js';
 import { createRedisQueueStore } from './redis-queue-store.js';
 
 let redis: Redis;
@@ -141,5 +142,37 @@ describe('admitter lease', () => {
     expect(await store.admit(id, a as string, Date.now(), 10, cand)).toBe('fenced');
     expect(await store.admit(id, b as string, Date.now(), 10, cand)).toEqual(['x']);
     expect(await store.admit(id, b as string, Date.now(), 10, cand)).toEqual([]);
+  });
+});
+
+describe('joins batched into one pipeline per event-loop turn', () => {
+  it('gives each of many same-turn joins its own answer: distinct consecutive tickets, exact ahead counts, repeats idempotent', async () => {
+    const id = uniqueName('p');
+    const now = Date.now();
+    await store.join(id, 'first', { now, phase: 'prequeue', drawKey: drawKey() });
+    await store.drawPrequeue(id);
+    const shoppers = Array.from({ length: 200 }, (_, i) => `s-${i}`);
+    // One synchronous loop: all 200 calls land in the same turn, so they travel in one pipeline.
+    const outcomes = await Promise.all(shoppers.map((s) => store.join(id, s, { now, phase: 'open', drawKey: drawKey() })));
+    const tickets = outcomes.map((o) => (o.status === 'waiting' ? o.ticket : -1));
+    expect(tickets).toEqual(shoppers.map((_, i) => i + 2)); // in call order, after the pre-queue's ticket 1
+    expect(outcomes.map((o) => (o.status === 'waiting' ? o.ahead : -1))).toEqual(shoppers.map((_, i) => i + 1));
+    const again = await Promise.all(shoppers.map((s) => store.join(id, s, { now, phase: 'open', drawKey: drawKey() })));
+    expect(again.map((o) => (o.status === 'waiting' ? o.ticket : -1))).toEqual(tickets);
+  });
+
+  it('a failing join in a batch fails alone', async () => {
+    const broken = uniqueName('p');
+    const fine = uniqueName('p');
+    const now = Date.now();
+    // The join script reads `tokens` as a hash: a string there makes Redis refuse that one script call.
+    await redis.set(queueKeys(prefix).forPromotion(broken).tokens, 'not a hash');
+    const [bad, good] = await Promise.allSettled([
+      store.join(broken, 'x', { now, phase: 'prequeue', drawKey: drawKey() }),
+      store.join(fine, 'y', { now, phase: 'prequeue', drawKey: drawKey() }),
+    ]);
+    expect(bad.status).toBe('rejected');
+    expect(String((bad as PromiseRejectedResult).reason)).toMatch(/WRONGTYPE/);
+    expect(good).toEqual({ status: 'fulfilled', value: { status: 'prequeue' } });
   });
 });

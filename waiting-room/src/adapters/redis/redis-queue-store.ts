@@ -8,7 +8,7 @@ import type {
   StoredAdmission,
   TickFigures,
 } from '../../domain/queue-store.js';
-import { defineScript } from './lua-scripts.js';
+import { defineBatchedScript, defineScript } from './lua-scripts.js';
 import { type QueueKeyBuilder, queueKeys } from './queue-keys.js';
 
 function parseAdmission(raw: string | null | undefined): StoredAdmission | null {
@@ -25,7 +25,7 @@ function parseAdmission(raw: string | null | undefined): StoredAdmission | null 
 export function createRedisQueueStore(redis: Redis, opts: { keyPrefix: string; subscriber?: Redis }): QueueStore {
   const keys: QueueKeyBuilder = queueKeys(opts.keyPrefix);
   const k = (id: string) => keys.forPromotion(id);
-  const joinScript = defineScript(redis, 'join-queue-6.lua');
+  const joinScript = defineBatchedScript(redis, 'join-queue-6.lua');
   const drawScript = defineScript(redis, 'draw-prequeue-4.lua');
   const leaveScript = defineScript(redis, 'leave-queue-3.lua');
   const expireScript = defineScript(redis, 'expire-disconnected-3.lua');
