@@ -67,14 +67,27 @@ async function refund(deps: OrderServiceDeps, paymentReference: string): Promise
  * recorded its charge key but no reference, the provider may hold a charge for it: that charge is
  * looked up and refunded BEFORE the order turns expired, since nothing looks at an expired order
  * again. A crash in between only repeats the refund, which the provider treats as the same one; a
- * provider failure throws and leaves the order confirming, for the shopper's retry or the sweeper.
+ * provider failure throws and leaves the order confirming, for the shopper's retry or the sweeper;
+ * losing the claim to a concurrent writer throws REQUEST_IN_PROGRESS.
  */
 async function expire(deps: OrderServiceDeps, order: Order): Promise<void> {
   const key = order.paymentKey;
-  const charge = key && !order.paymentReference ? await deps.guards.payment.run((signal) => deps.payment.findCharge(key, signal)) : null;
+  let charge: ChargeResult | null = null;
+  if (key && !order.paymentReference) {
+    // Claim the order (compare-and-set) before refunding: a confirm that read it just before us,
+    // across the hold's end on another host's clock, would otherwise record and confirm the very
+    // charge refunded here. Claimed, every write of such a confirm fails.
+    if (!(await move(deps, order, 'confirming', { fields: { confirmingSince: String(deps.now()) } }))) throw changedMeanwhile();
+    try {
+      charge = await deps.guards.payment.run((signal) => deps.payment.findCharge(key, signal));
+      if (charge?.ok) await refund(deps, charge.paymentReference);
+    } catch (err) {
+      await move(deps, order, 'confirming', { fields: { confirmingSince: '0' } }).catch(() => false);
+      throw err;
+    }
+  }
   const fields: Record<string, string> = { statusReason: 'hold expired' };
   if (charge?.ok) {
-    await refund(deps, charge.paymentReference);
     Object.assign(fields, { paymentReference: charge.paymentReference, refunded: '1' });
     deps.logger.warn({ orderId: order.orderId, paymentReference: charge.paymentReference }, 'refunded a charge found by its key');
   }

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { createRedis } from '@flashgate/shared/clients';
 import type { ServiceMetrics } from '@flashgate/shared/metrics';
+import type { PaymentProvider } from '../domain/payment-provider.js';
 import { waitFor } from '@flashgate/shared/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { SIM_CARDS } from '../adapters/payment/simulated-payment-provider.js';
@@ -123,11 +124,13 @@ describe('a confirm that stops between the charge and recording it', () => {
     gw.clock.advance(gw.inventory!.behaviour.prepareWindowMs + 1_000);
 
     const retries = await Promise.all([1, 2, 3].map(() => api.confirm(token, orderId, { paymentMethod: SIM_CARDS.approve })));
-    for (const r of retries) expect(r.body.error.code).toBe('HOLD_EXPIRED');
+    // Whoever expires it claims it first, so a retry racing that claim is told to retry.
+    for (const r of retries) expect(['HOLD_EXPIRED', 'REQUEST_IN_PROGRESS']).toContain(r.body.error.code);
     const done = await waitFor(async () => {
       const o = await statusOf(token, orderId);
       return o.status === 'expired' && o.refunded && o;
     });
+    expect((await api.confirm(token, orderId, { paymentMethod: SIM_CARDS.approve })).body.error.code).toBe('HOLD_EXPIRED');
     expect(done.paymentReference).toBe(charge.paymentReference);
     await new Promise((r) => setTimeout(r, 250));
     expect(refundsMade(charge.paymentReference)).toBe(1);
@@ -193,5 +196,50 @@ describe('a confirm that stops after recording its charge key, before the provid
     expect(done.refunded).toBeUndefined();
     expect(done.paymentReference).toBeUndefined();
     expect(chargesMade() - before).toBe(0);
+  });
+});
+
+describe('an expiry racing a confirm at the end of the hold', () => {
+  it('never refunds a charge that a confirm which read the order just before records and confirms', async () => {
+    // A lost charge answer leaves the charge key without a reference. Then, at the hold's end, the
+    // shopper's retry reads the order just before it (on this host) while a process on a host whose
+    // clock runs ahead reads it just after: the one expires it, the other confirms it, concurrently.
+    const { token, orderId, left, charge } = await confirmThatCrashes('response-lost');
+    if (!charge?.ok) throw new Error('expected the lost answer to hide a charge');
+    gw.clock.advance(left.holdExpiresAt - 10_000 - gw.clock.now());
+    let lookingUp!: () => void;
+    const atLookup = new Promise<void>((r) => {
+      lookingUp = r;
+    });
+    let go!: () => void;
+    const released = new Promise<void>((r) => {
+      go = r;
+    });
+    const inner = provider();
+    const paused: PaymentProvider = {
+      name: 'paused-lookup',
+      charge: (req, signal) => inner.charge(req, signal),
+      async findCharge(key, signal) {
+        lookingUp();
+        await released;
+        return inner.findCharge(key, signal);
+      },
+      refund: (ref, signal) => inner.refund(ref, signal),
+    };
+    const ahead = gatewayProcess(gw, { payment: paused, now: () => gw.clock.now() + 20_000 });
+    processes.push(ahead);
+
+    const expiring = ahead.api.confirm(token, orderId, { paymentMethod: SIM_CARDS.approve });
+    await atLookup; // it read the order and is looking its charge up, to refund it
+    await api.confirm(token, orderId, { paymentMethod: SIM_CARDS.approve });
+    go();
+    expect((await expiring).body.error.code).toBe('HOLD_EXPIRED');
+
+    const final = (await store.get(PROMO, orderId))!;
+    const refunded = await ledger.isRefunded(charge.paymentReference);
+    expect([
+      ['confirmed', false],
+      ['expired', true],
+    ]).toContainEqual([final.status, refunded]);
   });
 });

@@ -14,10 +14,13 @@ export interface GatewayProcess {
 
 /**
  * Another gateway process beside `gw`: same config, NATS and clock, its own payment provider
- * instance, its own Redis connection if given (one a test can cut), and a sweeper every
- * `sweepEveryMs` (none by default).
+ * instance, its own Redis connection if given (one a test can cut), a sweeper every `sweepEveryMs`
+ * (none by default), and its own clock if given (a host whose clock is off from the others').
  */
-export function gatewayProcess(gw: Gateway, opts: { payment: PaymentProvider; redis?: Redis; sweepEveryMs?: number }): GatewayProcess {
+export function gatewayProcess(
+  gw: Gateway,
+  opts: { payment: PaymentProvider; redis?: Redis; sweepEveryMs?: number; now?: () => number },
+): GatewayProcess {
   const background = new AbortController();
   if (!opts.sweepEveryMs) background.abort();
   const metrics = createMetrics('order-gateway', { defaultMetrics: false });
@@ -28,7 +31,7 @@ export function gatewayProcess(gw: Gateway, opts: { payment: PaymentProvider; re
     redis: opts.redis ?? gw.redis,
     nc: gw.nc,
     payment: opts.payment,
-    now: gw.clock.now,
+    now: opts.now ?? gw.clock.now,
     signal: background.signal,
   });
   return { api: client({ ...gw, app }), metrics, stop: () => background.abort() };
