@@ -34,4 +34,18 @@ describe.each([
     if (batched) expect(gw.inventory!.requests.holds).toBeLessThan(30);
     else expect(gw.inventory!.requests.holds).toBe(0);
   });
+
+  it('a hold inventory answers UNAVAILABLE is a 503 for that shopper only; the others in its batch are answered', async () => {
+    gw.inventory!.behaviour.unavailableSku = 'SKU-C';
+    try {
+      const tokens = await Promise.all(Array.from({ length: 6 }, (_, i) => gw.issuer.token({ sub: `mixed-${batchMax}-${i}` })));
+      const answers = await Promise.all(tokens.map((t, i) => api.place(t, order([{ sku: i % 2 === 0 ? 'SKU-C' : 'SKU-A', quantity: 1 }]))));
+      expect(answers.map((a) => a.status)).toEqual([503, 201, 503, 201, 503, 201]);
+      expect(answers[0]!.body.error.code).toBe('DEPENDENCY_UNAVAILABLE');
+    } finally {
+      gw.inventory!.behaviour.unavailableSku = undefined;
+    }
+    // The failures were counted, not enough to open the breaker: the next order goes through.
+    expect((await api.place(await gw.issuer.token({ sub: `after-${batchMax}` }), order([{ sku: 'SKU-A', quantity: 1 }]))).status).toBe(201);
+  });
 });

@@ -45,7 +45,7 @@ export interface TestInventory {
   available: (promotionId: string, sku: string) => number;
   holds: Map<string, Hold>;
   /** Lets a test steer the next replies (e.g. confirm → HOLD_EXPIRED, or a slow hold). */
-  behaviour: { confirmOutcome?: 'HOLD_EXPIRED'; holdDelayMs?: number; holdTtlMs: number; prepareWindowMs: number };
+  behaviour: { confirmOutcome?: 'HOLD_EXPIRED'; holdDelayMs?: number; holdTtlMs: number; prepareWindowMs: number; unavailableSku?: string };
   stop: () => Promise<void>;
 }
 
@@ -84,6 +84,7 @@ export async function startTestInventory(
     if (!req.success) return { ok: false, outcome: 'INVALID', message: 'bad hold request' };
     sweep();
     const { orderId, promotionId, shopperId, lines } = req.data;
+    if (lines.some((l) => l.sku === behaviour.unavailableSku)) return { ok: false, outcome: 'UNAVAILABLE', message: 'storage failed' };
     const prior = byOrder.get(orderId);
     if (prior) {
       if (prior.state === 'released') return { ok: false, outcome: 'HOLD_RELEASED', message: 'this order id already held' };
