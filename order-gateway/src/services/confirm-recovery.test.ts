@@ -139,4 +139,26 @@ describe('confirm recovery sweeper', () => {
     expect(res.status).toBe(200);
     expect(await indexed()).not.toContain(`${PROMO}\n${other.body.orderId}`);
   });
+
+  it('moves an order whose recovery fails to the back of the line, so failing orders cannot starve the others', async () => {
+    const token = await gw.issuer.token();
+    const placed = await api.place(token, order([{ sku: 'SKU-A', quantity: 1 }]));
+    const member = `${PROMO}\n${placed.body.orderId}`;
+    const key = gatewayKeys(gw.config.REDIS_KEY_PREFIX).confirming();
+    gw.inventory!.behaviour.confirmOutcome = 'UNAVAILABLE';
+    try {
+      await crashAfterCharge(placed.body.orderId);
+      const indexedAt = Number(await gw.redis.zscore(key, member));
+      await new Promise((r) => setTimeout(r, 1_000 + 5 * Number(INTERVAL)));
+      expect((await recoveries(gw.metrics, 'failed')) + (await recoveries(replicaMetrics, 'failed'))).toBeGreaterThan(0);
+      expect((await api.get(token, placed.body.orderId)).body.status).toBe('confirming');
+      // The attempt's lock re-indexed it at that time: it comes back after another lock period, behind older entries.
+      expect(Number(await gw.redis.zscore(key, member))).toBeGreaterThan(indexedAt + 500);
+    } finally {
+      gw.inventory!.behaviour.confirmOutcome = undefined;
+    }
+    const got = await waitForStatus(token, placed.body.orderId, 'confirmed', 8_000);
+    expect(got.body.status).toBe('confirmed');
+    expect(payment.charged.get(placed.body.orderId)).toBe(1);
+  });
 });

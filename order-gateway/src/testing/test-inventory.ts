@@ -45,7 +45,13 @@ export interface TestInventory {
   available: (promotionId: string, sku: string) => number;
   holds: Map<string, Hold>;
   /** Lets a test steer the next replies (e.g. confirm → HOLD_EXPIRED, or a slow hold). */
-  behaviour: { confirmOutcome?: 'HOLD_EXPIRED'; holdDelayMs?: number; holdTtlMs: number; prepareWindowMs: number; unavailableSku?: string };
+  behaviour: {
+    confirmOutcome?: 'HOLD_EXPIRED' | 'UNAVAILABLE';
+    holdDelayMs?: number;
+    holdTtlMs: number;
+    prepareWindowMs: number;
+    unavailableSku?: string;
+  };
   stop: () => Promise<void>;
 }
 
@@ -146,6 +152,7 @@ export async function startTestInventory(
     sweep();
     const h = holds.get(req.data.holdId);
     if (!h) return { ok: false, outcome: 'HOLD_NOT_FOUND', message: 'no such hold' };
+    if (behaviour.confirmOutcome === 'UNAVAILABLE') return { ok: false, outcome: 'UNAVAILABLE', message: 'storage failed' };
     if (behaviour.confirmOutcome === 'HOLD_EXPIRED' && h.state !== 'confirmed') {
       giveBack(h);
       return { ok: false, outcome: 'HOLD_EXPIRED', message: 'hold expired' };
