@@ -62,3 +62,16 @@ export type Config = z.output<typeof configSchema>;
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   return parseEnv(configSchema, env);
 }
+
+/**
+ * The longest a live confirm can take with these timeouts (two inventory calls, the payment call,
+ * four Redis writes). A confirm lock shorter than that lets a sweeper take over a confirm that is
+ * still running; the version check keeps the order's writes safe, but a charge still in flight can
+ * then land after the takeover decided there was none. Not an error (tests shorten the lock on
+ * purpose); main.ts warns at start.
+ */
+export function confirmLockTooShort(c: Config): { lockMs: number; worstConfirmMs: number } | undefined {
+  const worstConfirmMs = 2 * c.INVENTORY_TIMEOUT_MS + c.PAYMENT_TIMEOUT_MS + 4 * c.REDIS_TIMEOUT_MS;
+  const lockMs = c.CONFIRM_LOCK_SECONDS * 1000;
+  return lockMs > worstConfirmMs ? undefined : { lockMs, worstConfirmMs };
+}

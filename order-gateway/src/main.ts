@@ -6,7 +6,7 @@ import { createMetrics } from '@flashgate/shared/metrics';
 import { serveHttp } from '@flashgate/shared/http';
 import { installShutdown } from '@flashgate/shared/shutdown';
 import { buildApp } from './app.js';
-import { type Config, loadConfig } from './config.js';
+import { type Config, confirmLockTooShort, loadConfig } from './config.js';
 
 const SERVICE = 'order-gateway';
 
@@ -22,6 +22,13 @@ try {
 }
 
 const logger = createLogger(SERVICE, config.LOG_LEVEL);
+const shortLock = confirmLockTooShort(config);
+if (shortLock) {
+  logger.warn(
+    shortLock,
+    'CONFIRM_LOCK_SECONDS is not above the longest a confirm can take with these timeouts; a sweeper may take over a live confirm',
+  );
+}
 const metrics = createMetrics(SERVICE);
 // Auto-pipelining: the begin/finish scripts of concurrent orders share one socket write (fewer syscalls per order).
 const redis = createRedis(config.REDIS_URL, { logger, name: SERVICE, enableAutoPipelining: true });
