@@ -32,12 +32,12 @@ export const OPTION_SPECS = {
   'waiting-room-nodes': {
     type: 'string',
     placeholder: 'N',
-    help: 'waiting-room nodes (each a cluster of WORKERS processes) to start with the local stack (default: one per 15,000 shoppers per process)',
+    help: 'waiting-room nodes (each a cluster of WORKERS processes) to start with the local stack (default: one per 15,000 shoppers per process, and with one worker each at least one per core)',
   },
   'waiting-room-workers': {
     type: 'string',
     placeholder: 'N',
-    help: 'processes per waiting-room node with the local stack (its WORKERS; default one per core)',
+    help: 'processes per waiting-room node with the local stack (its WORKERS; default $WORKERS or 1: separate nodes keep separate listen queues)',
   },
   targets: {
     type: 'string',

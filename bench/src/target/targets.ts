@@ -23,11 +23,16 @@ export interface Targets {
 
 export async function resolveTargets(opts: BenchOptions, env: NodeJS.ProcessEnv, log: (l: string) => void): Promise<Targets> {
   if (opts.targets.length > 0) return givenTargets(opts);
-  // Each waiting-room node is a cluster of WORKERS processes (default one per core); every process must
-  // stay under the 20,000 open files allowed here, so about 15,000 shoppers per process.
-  const workersEnv = opts.waitingRoomWorkers !== null ? String(opts.waitingRoomWorkers) : env.WORKERS;
+  // Each waiting-room node is a cluster of WORKERS processes; every process must stay under the 20,000
+  // open files allowed here, so about 15,000 shoppers per process. By default nodes of ONE worker, at
+  // least one per core: each node has its own listen queue, while a node's workers share one (Node 20
+  // has no per-worker accept queue). Measured in 5,000/s join storms (bench/RESULTS.md, "Joins"):
+  // 2 nodes × 1 worker, 0 listen overflows and p99 1.1–1.3 s; 1 node × 2 workers, 12,600–109,000
+  // overflows and p99 2.9–10 s.
+  const workersEnv = opts.waitingRoomWorkers !== null ? String(opts.waitingRoomWorkers) : (env.WORKERS ?? '1');
   const perNode = Number(workersEnv) > 0 ? Number(workersEnv) : availableParallelism();
-  const nodes = opts.waitingRoomNodes ?? Math.max(1, Math.ceil(opts.shoppers / (15_000 * perNode)));
+  const minNodes = perNode === 1 ? availableParallelism() : 1;
+  const nodes = opts.waitingRoomNodes ?? Math.max(minNodes, Math.ceil(opts.shoppers / (15_000 * perNode)));
   const ownPrefix = `bench${process.pid}`;
   const stackEnv: NodeJS.ProcessEnv = {
     ...env,
