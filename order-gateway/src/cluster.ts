@@ -21,6 +21,7 @@ try {
 
 await runCluster({
   workers: config.WORKERS,
+  scheduling: config.CLUSTER_SCHEDULING,
   shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
   logger: () => createLogger('order-gateway-primary', config.LOG_LEVEL),
   startWorker: () => import('./main.js'),

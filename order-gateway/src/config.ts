@@ -1,4 +1,4 @@
-import { commonEnv, envInt, envList, envNumber, envUrl, parseEnv, z } from '@flashgate/shared/config';
+import { commonEnv, envEnum, envInt, envList, envNumber, envUrl, parseEnv, z } from '@flashgate/shared/config';
 import { HOLD_BATCH_MAX } from '@flashgate/shared/contracts';
 
 /** Every variable is documented in order-gateway/README.md. */
@@ -7,6 +7,15 @@ export const configSchema = z.object({
   PORT: envInt(3002, { min: 0, max: 65535 }),
   /** Worker processes started by cluster.js (0 = one per core); main.js is always one process. */
   WORKERS: envInt(0, { min: 0, max: 256 }),
+  /**
+   * Who accepts connections under cluster.js: `os` each worker (default), `rr` the primary, which passes every
+   * connection's handle to a worker over IPC. In a flash sale every admitted shopper opens a new connection;
+   * with `rr` those handoffs queued behind each other and orders waited 10 s before the worker saw them, at 40 %
+   * CPU (bench/RESULTS.md, "flash-sale — 20,000 shoppers … session 2").
+   */
+  CLUSTER_SCHEDULING: envEnum(['rr', 'os'], 'os'),
+  /** Listen queue of the HTTP port (capped by the kernel's net.core.somaxconn); Node's default is 511. */
+  LISTEN_BACKLOG: envInt(4_096, { min: 1, max: 65_535 }),
 
   // Admission tokens
   WAITING_ROOM_URL: envUrl('http://127.0.0.1:3001', ['http', 'https']),
@@ -43,8 +52,10 @@ export const configSchema = z.object({
   BREAKER_HALF_OPEN_MS: envInt(1_000, { min: 100 }),
   PLACE_CONCURRENCY: envInt(1_024, { min: 1 }),
   PLACE_QUEUE: envInt(2_048, { min: 0 }),
-  CONFIRM_CONCURRENCY: envInt(64, { min: 1 }),
-  CONFIRM_QUEUE: envInt(256, { min: 0 }),
+  // A confirm mostly waits (payment provider, inventory, JetStream ack), so slots are cheap. 64 answered
+  // thousands of 503 OVERLOADED in a 1,000/s flash sale where 512 answered none (bench/RESULTS.md).
+  CONFIRM_CONCURRENCY: envInt(512, { min: 1 }),
+  CONFIRM_QUEUE: envInt(2_048, { min: 0 }),
 
   // Rate limits (token buckets, per process)
   RATE_LIMIT_GLOBAL_PER_SEC: envNumber(20_000, { min: 0 }),

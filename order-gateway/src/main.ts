@@ -37,7 +37,7 @@ const nc = await connectNats(config.NATS_URL, { logger, name: SERVICE });
 let accepting = true;
 const background = new AbortController();
 const app = buildApp({ config, logger, metrics, redis, nc, isAccepting: () => accepting, signal: background.signal });
-const http = await serveHttp(app, { port: config.PORT, host: config.HOST });
+const http = await serveHttp(app, { port: config.PORT, host: config.HOST, backlog: config.LISTEN_BACKLOG });
 logger.info({ url: http.url }, `${SERVICE} listening`);
 
 installShutdown(

@@ -14,7 +14,10 @@ function agentFor(localAddress: string | undefined): Agent {
   const key = localAddress ?? '';
   let a = agents.get(key);
   if (!a) {
-    a = new Agent({ keepAlive: true, maxSockets: 64, localAddress });
+    // No cap on sockets: shoppers are separate browsers, each with its own connection. A cap (it was 64
+    // per source address) queued the orders of the ~1,000 shoppers who share an address and are admitted
+    // together inside the load generator, so requests timed out there while the gateway sat half idle.
+    a = new Agent({ keepAlive: true, maxSockets: Number.POSITIVE_INFINITY, localAddress });
     agents.set(key, a);
   }
   return a;
