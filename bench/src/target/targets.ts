@@ -38,6 +38,9 @@ export async function resolveTargets(opts: BenchOptions, env: NodeJS.ProcessEnv,
     ...env,
     LOG_LEVEL: env.LOG_LEVEL ?? 'warn',
     ...(workersEnv ? { WORKERS: workersEnv } : {}),
+    // WORKERS above sizes the waiting-room nodes; the gateway keeps its own default of one worker per
+    // core, as `pnpm start` runs it (one vs two gateway workers in a 500/s sale: within noise).
+    ORDER_GATEWAY_WORKERS: env.ORDER_GATEWAY_WORKERS ?? String(availableParallelism()),
     WAITING_ROOM_PORT: env.WAITING_ROOM_PORT ?? String(await freePort()),
     ORDER_GATEWAY_PORT: env.ORDER_GATEWAY_PORT ?? String(await freePort()),
     INVENTORY_PORT: env.INVENTORY_PORT ?? String(await freePort()),
