@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import type { Context, Hono } from 'hono';
 import { AppError } from '@flashgate/shared/errors';
 import { type AppEnv, parseJsonBody, parseParams } from '@flashgate/shared/http';
@@ -64,8 +65,20 @@ export function mountOrderRoutes(app: Hono<AppEnv>, deps: OrderRoutesDeps): void
     // Line order carries no meaning: sort so a retry that lists lines differently is the same request.
     const lines = [...body.lines].sort((a, b) => (a.sku < b.sku ? -1 : a.sku > b.sku ? 1 : 0));
     const fingerprint = requestFingerprint('POST', '/orders', { promotionId: body.promotionId, lines });
+    // The socket, not the request: a request stream is destroyed as soon as its body has been read.
+    // Node's HTTP server ends the socket when the client closes its side, so no answer could reach it.
+    const socket = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming?.socket;
+    const clientGone = socket ? () => socket.destroyed || !socket.writable : undefined;
     const answer = await bulkheads.place.run(() =>
-      placeOrder(services, { claims, idempotencyKey, fingerprint, promotionId: body.promotionId, lines, requestId: c.get('requestId') }),
+      placeOrder(services, {
+        claims,
+        idempotencyKey,
+        fingerprint,
+        promotionId: body.promotionId,
+        lines,
+        requestId: c.get('requestId'),
+        clientGone,
+      }),
     );
     return send(c, answer);
   });

@@ -11,6 +11,12 @@ export interface PlaceOrderInput {
   promotionId: string;
   lines: OrderLine[];
   requestId: string;
+  /**
+   * True once the shopper's connection is gone (their client timed out or went away). Checked just
+   * before the hold: under overload a request can be served long after its shopper gave up, and a hold
+   * taken for nobody ties the stock up until it expires while everyone else is told it is sold out.
+   */
+  clientGone?: () => boolean;
 }
 
 type HoldRejection = Exclude<HoldReply, { ok: true }>;
@@ -63,6 +69,13 @@ export async function placeOrder(deps: OrderServiceDeps, input: PlaceOrderInput)
   const orderId = begun.orderId;
   const finishIds = { ...ids, orderId };
   const recordTtlMs = config.IDEMPOTENCY_TTL_SECONDS * 1000;
+  if (input.clientGone?.()) {
+    // Nobody to answer: leave the key retryable (the shopper's retry starts this order afresh) and hold nothing.
+    metrics.orders.inc({ operation: 'place', outcome: 'CLIENT_GONE' });
+    const record: IdempotencyRecord = { state: 'retryable', fingerprint: input.fingerprint, orderId };
+    await guards.redis.run(() => store.finish(finishIds, { mode: 'retryable', record, recordTtlMs })).catch(() => undefined);
+    throw new AppError('CLIENT_GONE', 'the client closed the connection before its order was placed', { status: 499 });
+  }
   let reply: Exclude<HoldReply, { outcome: 'UNAVAILABLE' }>;
   try {
     reply = await deps.inventory.hold({ orderId, promotionId: input.promotionId, shopperId: input.claims.sub, lines: input.lines });
