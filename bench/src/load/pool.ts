@@ -77,7 +77,9 @@ export class LoadPool {
       child.on('message', (m: WorkerMessage) => this.onMessage(m));
       exits.push(
         new Promise((resolve) =>
-          child.once('exit', (code, signal) => {
+          // 'close', not 'exit': 'exit' can come before the last IPC messages are read, and a worker whose
+          // big final message was still in the channel was then counted lost (a 100,000-shopper run, 05:11).
+          child.once('close', (code, signal) => {
             if (!this.finals.has(plan.workerIndex)) {
               this.lost++;
               // SIGKILL from the parent means the worker missed its deadline by 30 s (event loop starved).
