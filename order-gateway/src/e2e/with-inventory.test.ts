@@ -1,13 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDb } from '@flashgate/shared/clients';
-import { createLogger } from '@flashgate/shared/logger';
-import { createMetrics } from '@flashgate/shared/metrics';
 import { SIM_CARDS } from '../adapters/payment/simulated-payment-provider.js';
 import { gatewayKeys } from '../adapters/redis/keys.js';
 import { OrderStore } from '../adapters/redis/order.store.js';
-import { buildApp } from '../app.js';
 import { CountingPaymentProvider } from '../testing/counting-payment.js';
 import { client, type Gateway, startGateway, type TestClient } from '../testing/gateway-fixture.js';
+import { type GatewayProcess, gatewayProcess } from '../testing/gateway-process.js';
 import { type RealInventory, startRealInventory } from '../testing/real-inventory.js';
 
 /** End to end with the REAL inventory-reservations service (see startRealInventory). */
@@ -16,7 +14,7 @@ let gw: Gateway;
 let api: TestClient;
 let promotionId: string;
 const payment = new CountingPaymentProvider();
-const replica = new AbortController();
+let replica: GatewayProcess;
 
 beforeAll(async () => {
   inventory = await startRealInventory();
@@ -35,19 +33,10 @@ beforeAll(async () => {
   });
   api = client(gw);
   // A second gateway process on the same Redis and NATS, running its own recovery sweeper.
-  buildApp({
-    config: gw.config,
-    logger: createLogger('order-gateway', 'silent'),
-    metrics: createMetrics('order-gateway', { defaultMetrics: false }),
-    redis: gw.redis,
-    nc: gw.nc,
-    payment,
-    now: gw.clock.now,
-    signal: replica.signal,
-  });
+  replica = gatewayProcess(gw, { payment, sweepEveryMs: 100 });
 });
 afterAll(async () => {
-  replica.abort();
+  replica?.stop();
   await gw?.close();
   await inventory?.close();
 });

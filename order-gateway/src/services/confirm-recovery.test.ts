@@ -1,20 +1,18 @@
-import { createLogger } from '@flashgate/shared/logger';
-import { createMetrics, type ServiceMetrics } from '@flashgate/shared/metrics';
+import type { ServiceMetrics } from '@flashgate/shared/metrics';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SIM_CARDS } from '../adapters/payment/simulated-payment-provider.js';
 import { gatewayKeys } from '../adapters/redis/keys.js';
 import { OrderStore } from '../adapters/redis/order.store.js';
-import { buildApp } from '../app.js';
 import { CountingPaymentProvider } from '../testing/counting-payment.js';
 import { client, type Gateway, order, PROMO, startGateway, type TestClient } from '../testing/gateway-fixture.js';
+import { type GatewayProcess, gatewayProcess } from '../testing/gateway-process.js';
 
 const INTERVAL = '100';
 let gw: Gateway;
 let api: TestClient;
 let store: OrderStore;
 const payment = new CountingPaymentProvider();
-const replica = new AbortController();
-let replicaMetrics: ServiceMetrics;
+let replica: GatewayProcess;
 
 beforeAll(async () => {
   const env = { CONFIRM_RECOVERY_INTERVAL_MS: INTERVAL, CONFIRM_LOCK_SECONDS: '1' };
@@ -22,20 +20,10 @@ beforeAll(async () => {
   api = client(gw);
   store = new OrderStore(gw.redis, gatewayKeys(gw.config.REDIS_KEY_PREFIX));
   // A second gateway process on the same Redis, NATS and payment provider, sweeping at the same time.
-  replicaMetrics = createMetrics('order-gateway', { defaultMetrics: false });
-  buildApp({
-    config: gw.config,
-    logger: createLogger('order-gateway', 'silent'),
-    metrics: replicaMetrics,
-    redis: gw.redis,
-    nc: gw.nc,
-    payment,
-    now: gw.clock.now,
-    signal: replica.signal,
-  });
+  replica = gatewayProcess(gw, { payment, sweepEveryMs: Number(INTERVAL) });
 });
 afterAll(async () => {
-  replica.abort();
+  replica?.stop();
   await gw?.close();
 });
 
@@ -98,7 +86,7 @@ describe('confirm recovery sweeper', () => {
     await new Promise((r) => setTimeout(r, 5 * Number(INTERVAL))); // let both sweepers run a few more times
     expect(payment.charged.get(placed.body.orderId)).toBe(1);
     expect(gw.inventory!.requests.confirm - confirmsBefore).toBe(1);
-    expect((await recoveries(gw.metrics, 'confirmed')) + (await recoveries(replicaMetrics, 'confirmed'))).toBe(1);
+    expect((await recoveries(gw.metrics, 'confirmed')) + (await recoveries(replica.metrics, 'confirmed'))).toBe(1);
     expect(await indexed()).not.toContain(`${PROMO}\n${placed.body.orderId}`);
     expect((await api.confirm(token, placed.body.orderId, { paymentMethod: SIM_CARDS.approve })).status).toBe(200);
   });
@@ -150,7 +138,7 @@ describe('confirm recovery sweeper', () => {
       await crashAfterCharge(placed.body.orderId);
       const indexedAt = Number(await gw.redis.zscore(key, member));
       await new Promise((r) => setTimeout(r, 1_000 + 5 * Number(INTERVAL)));
-      expect((await recoveries(gw.metrics, 'failed')) + (await recoveries(replicaMetrics, 'failed'))).toBeGreaterThan(0);
+      expect((await recoveries(gw.metrics, 'failed')) + (await recoveries(replica.metrics, 'failed'))).toBeGreaterThan(0);
       expect((await api.get(token, placed.body.orderId)).body.status).toBe('confirming');
       // The attempt's lock re-indexed it at that time: it comes back after another lock period, behind older entries.
       expect(Number(await gw.redis.zscore(key, member))).toBeGreaterThan(indexedAt + 500);
