@@ -37,8 +37,19 @@ export class DependencyError extends AppError {
 export interface DependencyGuard {
   readonly name: DependencyName;
   readonly breaker: CircuitBreakerPolicy;
-  /** Runs `fn` under the dependency's circuit breaker (and timeout when configured); failures become DependencyError. */
-  run<T>(fn: (signal: AbortSignal | undefined) => Promise<T>): Promise<T>;
+  /**
+   * Runs `fn` under the dependency's circuit breaker (and timeout when configured); failures become
+   * DependencyError. `failedResult`: a result that still counts as a failed call for the breaker (a
+   * reply that is partly an outage), returned to the caller all the same.
+   */
+  run<T>(fn: (signal: AbortSignal | undefined) => Promise<T>, opts?: { failedResult?: (result: T) => boolean }): Promise<T>;
+}
+
+/** Carries a result that counts as a failure through the breaker, back to the caller. */
+class FailedResult<T> extends Error {
+  constructor(readonly result: T) {
+    super('the dependency answered, and its answer counts as a failure');
+  }
 }
 
 /**
@@ -70,17 +81,29 @@ export function dependencyGuard(
   return {
     name,
     breaker,
-    async run<T>(fn: (signal: AbortSignal | undefined) => Promise<T>): Promise<T> {
+    async run<T>(fn: (signal: AbortSignal | undefined) => Promise<T>, runOpts?: { failedResult?: (result: T) => boolean }): Promise<T> {
       const started = performance.now();
+      const failedResult = runOpts?.failedResult;
+      const call = failedResult
+        ? async (signal: AbortSignal | undefined) => {
+            const result = await fn(signal);
+            if (failedResult(result)) throw new FailedResult(result);
+            return result;
+          }
+        : fn;
       try {
         const result = limit
-          ? await breaker.execute(() => limit.execute((_ctx, signal) => fn(signal)))
+          ? await breaker.execute(() => limit.execute((_ctx, signal) => call(signal)))
           : timeoutMs !== undefined
-            ? await breaker.execute(() => withTimer(fn(undefined), timeoutMs))
-            : await breaker.execute(() => fn(undefined));
+            ? await breaker.execute(() => withTimer(call(undefined), timeoutMs))
+            : await breaker.execute(() => call(undefined));
         hist.observe({ dependency: name, outcome: 'ok' }, (performance.now() - started) / 1000);
         return result;
       } catch (err) {
+        if (err instanceof FailedResult) {
+          hist.observe({ dependency: name, outcome: 'error' }, (performance.now() - started) / 1000);
+          return err.result as T;
+        }
         const open = err instanceof BrokenCircuitError || err instanceof IsolatedCircuitError;
         hist.observe({ dependency: name, outcome: open ? 'rejected' : 'error' }, (performance.now() - started) / 1000);
         if (err instanceof DependencyError) throw err;

@@ -22,13 +22,6 @@ import type { z } from 'zod';
 import { DependencyError, type DependencyGuard } from '../resilience.js';
 import { holdBatcher } from './hold-batcher.js';
 
-/** A batch answered, some of its holds UNAVAILABLE: thrown through the breaker so it counts, then unwrapped. */
-class PartlyUnavailable extends Error {
-  constructor(readonly replies: HoldReply[]) {
-    super('inventory answered some holds of the batch UNAVAILABLE');
-  }
-}
-
 /** Business outcomes come back as values; UNAVAILABLE, timeouts and no-responders throw DependencyError. */
 export interface InventoryClient {
   hold(req: HoldRequest): Promise<Exclude<HoldReply, { outcome: 'UNAVAILABLE' }>>;
@@ -75,25 +68,23 @@ export function natsInventoryClient(
   }
 
   const unavailable = (r: { ok: boolean; outcome?: string }) => !r.ok && r.outcome === 'UNAVAILABLE';
-  const holdInBatch = holdBatcher<HoldRequest, HoldReply>(async (holds) => {
-    try {
-      return await guard.run(async () => {
-        const msg = await nc.request(subjects.holds, JSON.stringify({ holds }), { timeout: timeoutMs });
-        const parsed = holdBatchReplySchema.safeParse(msg.json());
-        if (!parsed.success) throw new DependencyError('inventory', `inventory sent an invalid reply on ${subjects.holds}`);
-        const reply: HoldBatchReply = parsed.data;
-        if (!reply.ok) throw new DependencyError('inventory', `inventory refused the hold batch: ${reply.outcome} ${reply.message}`);
+  const holdInBatch = holdBatcher<HoldRequest, HoldReply>(
+    (holds) =>
+      guard.run(
+        async () => {
+          const msg = await nc.request(subjects.holds, JSON.stringify({ holds }), { timeout: timeoutMs });
+          const parsed = holdBatchReplySchema.safeParse(msg.json());
+          if (!parsed.success) throw new DependencyError('inventory', `inventory sent an invalid reply on ${subjects.holds}`);
+          const reply: HoldBatchReply = parsed.data;
+          if (!reply.ok) throw new DependencyError('inventory', `inventory refused the hold batch: ${reply.outcome} ${reply.message}`);
+          return reply.replies;
+        },
         // Any hold unavailable makes the batch a failed call for the breaker (as that hold's own
         // request was before batching), while the batch's other answers still reach their orders.
-        if (reply.replies.some(unavailable)) throw new PartlyUnavailable(reply.replies);
-        return reply.replies;
-      });
-    } catch (err) {
-      const partly = err instanceof DependencyError ? err.cause : undefined;
-      if (partly instanceof PartlyUnavailable) return partly.replies;
-      throw err;
-    }
-  }, holdBatchMax);
+        { failedResult: (replies) => replies.some(unavailable) },
+      ),
+    holdBatchMax,
+  );
   const holdOne = async (req: HoldRequest) => {
     const reply = await holdInBatch(req);
     if (unavailable(reply)) throw new DependencyError('inventory', `inventory is unavailable: ${(reply as { message: string }).message}`);
