@@ -37,7 +37,7 @@ export const OPTION_SPECS = {
   'waiting-room-workers': {
     type: 'string',
     placeholder: 'N',
-    help: 'processes per waiting-room node with the local stack (its WORKERS; default $WORKERS or 1: separate nodes keep separate listen queues)',
+    help: 'processes per waiting-room node with the local stack (its WORKERS; default $WAITING_ROOM_WORKERS, $WORKERS or 1: separate nodes keep separate listen queues)',
   },
   targets: {
     type: 'string',

@@ -19,7 +19,14 @@ export interface ServiceSpec {
 
 /** Default ports, overridable with WAITING_ROOM_PORT, ORDER_GATEWAY_PORT, INVENTORY_PORT. */
 export const SERVICES: ServiceSpec[] = [
-  { name: 'waiting-room', portEnv: 'WAITING_ROOM_PORT', defaultPort: 3001, migrates: true, entry: 'cluster.js' },
+  {
+    name: 'waiting-room',
+    portEnv: 'WAITING_ROOM_PORT',
+    defaultPort: 3001,
+    migrates: true,
+    entry: 'cluster.js',
+    workersEnv: 'WAITING_ROOM_WORKERS',
+  },
   {
     name: 'order-gateway',
     portEnv: 'ORDER_GATEWAY_PORT',

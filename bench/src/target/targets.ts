@@ -29,7 +29,7 @@ export async function resolveTargets(opts: BenchOptions, env: NodeJS.ProcessEnv,
   // has no per-worker accept queue). Measured in 5,000/s join storms (bench/RESULTS.md, "Joins"):
   // 2 nodes × 1 worker, 0 listen overflows and p99 1.1–1.3 s; 1 node × 2 workers, 12,600–109,000
   // overflows and p99 2.9–10 s.
-  const workersEnv = opts.waitingRoomWorkers !== null ? String(opts.waitingRoomWorkers) : (env.WORKERS ?? '1');
+  const workersEnv = opts.waitingRoomWorkers !== null ? String(opts.waitingRoomWorkers) : (env.WAITING_ROOM_WORKERS ?? env.WORKERS ?? '1');
   const perNode = Number(workersEnv) > 0 ? Number(workersEnv) : availableParallelism();
   const minNodes = perNode === 1 ? availableParallelism() : 1;
   const nodes = opts.waitingRoomNodes ?? Math.max(minNodes, Math.ceil(opts.shoppers / (15_000 * perNode)));
@@ -37,10 +37,8 @@ export async function resolveTargets(opts: BenchOptions, env: NodeJS.ProcessEnv,
   const stackEnv: NodeJS.ProcessEnv = {
     ...env,
     LOG_LEVEL: env.LOG_LEVEL ?? 'warn',
-    ...(workersEnv ? { WORKERS: workersEnv } : {}),
-    // WORKERS above sizes the waiting-room nodes; the gateway keeps its own default of one worker per
-    // core, as `pnpm start` runs it (one vs two gateway workers in a 500/s sale: within noise).
-    ORDER_GATEWAY_WORKERS: env.ORDER_GATEWAY_WORKERS ?? String(availableParallelism()),
+    // Sizes only the waiting-room nodes; the gateway runs as `pnpm start` runs it (WORKERS, or one per core).
+    WAITING_ROOM_WORKERS: workersEnv,
     WAITING_ROOM_PORT: env.WAITING_ROOM_PORT ?? String(await freePort()),
     ORDER_GATEWAY_PORT: env.ORDER_GATEWAY_PORT ?? String(await freePort()),
     INVENTORY_PORT: env.INVENTORY_PORT ?? String(await freePort()),
